@@ -1,0 +1,74 @@
+"""Adding two numbers as a mapping, with an LSTM: the tutorial's beginner's mistake.
+
+Two random integers in [1, 100], scaled by 1/200, go in one per time step; their scaled sum comes
+out of an LSTM(10) -> Dense(1) regression. The tutorial's point: this is a mapping, not a sequence
+problem (see addition_mlp.py), and an LSTM only approximates it (RMSE 0.565685, most rows off by 1).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import keras
+
+from common import cli, data, encoding, models, reporting, session, training
+
+TUTORIAL_EXAMPLES = 100
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.make_parser("addition_mapping.py", __doc__.splitlines()[0], epochs=100)
+    parser.add_argument("--largest", type=cli.positive_int, default=100, help="largest operand")
+    parser.add_argument("--terms", type=cli.positive_int, default=2, help="how many numbers are added")
+    parser.add_argument("--examples", type=cli.positive_int, default=TUTORIAL_EXAMPLES,
+                        help="fresh training examples per epoch, and evaluation examples")
+    parser.add_argument("--batch-size", type=cli.positive_int, default=1, help="batch size")
+    parser.add_argument("--units", type=cli.positive_int, default=10, help="LSTM units")
+    parser.add_argument("--two-layer", action="store_true",
+                        help="LSTM(6) -> LSTM(6) -> Dense(1), as the tutorial's text describes")
+    args = cli.parse_args(parser, argv)
+    if args.examples % args.batch_size:
+        parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
+    session.seed_everything(args.seed)
+    rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
+
+    def next_epoch():
+        x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
+        return x.reshape(-1, args.terms, 1), y.reshape(-1, 1)
+
+    # Define and train the model (or load one).
+    history, train_seconds = None, None
+    if args.load:
+        model = keras.models.load_model(args.load)
+    else:
+        model = models.addition_lstm(args.terms, args.units, args.two_layer)
+        if not args.quiet:
+            model.summary()
+        started = time.perf_counter()
+        history = training.train(model, next_epoch, args.epochs, args.batch_size, progress=not args.quiet)
+        train_seconds = time.perf_counter() - started
+
+    # Evaluate on fresh examples: predictions and targets back to integers.
+    x, y = next_epoch()
+    predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms, args.largest)
+    expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
+    metrics = {
+        "rmse": reporting.rmse(expected, predicted),
+        "exact_match": reporting.exact_match(expected, predicted),
+    }
+    print("RMSE: %f" % metrics["rmse"])
+    for row in reporting.first_rows([reporting.sum_row(e, p) for e, p in zip(expected, predicted)]):
+        print(row)
+    print(reporting.summary_line(metrics, len(expected)))
+    if train_seconds is not None:
+        print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
+
+    config = {k: str(v) if v is not None and not isinstance(v, (int, float, bool, str)) else v
+              for k, v in vars(args).items()}
+    session.write_outputs(args, "addition_mapping.py", config, train_seconds, metrics, history, model)
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,1 @@
+"""Shared toolkit of the tutorial scripts: data, encodings, models, training, reporting, CLI."""

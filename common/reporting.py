@@ -1,0 +1,91 @@
+"""The tutorials' printed rows, and summaries over the whole evaluation set.
+
+The tutorials print 20 rows and let the reader generalise; the summaries here count every sample.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import mean_squared_error
+
+from common.checks import require_int
+
+
+def _same_length(expected: Sequence, predicted: Sequence) -> None:
+    if len(expected) != len(predicted) or len(expected) == 0:
+        raise ValueError(
+            f"expected and predicted must be non-empty and of equal length, "
+            f"got {len(expected)} and {len(predicted)}"
+        )
+
+
+def rmse(expected: Sequence[float], predicted: Sequence[float]) -> float:
+    """Root mean squared error, computed as the tutorial does (scikit-learn's MSE, then sqrt)."""
+    _same_length(expected, predicted)
+    return float(np.sqrt(mean_squared_error(expected, predicted)))
+
+
+def exact_match(expected: Sequence, predicted: Sequence) -> float:
+    """Fraction of samples whose whole answer is right (rows of arrays must match everywhere)."""
+    _same_length(expected, predicted)
+    hits = [np.array_equal(np.asarray(e), np.asarray(p)) for e, p in zip(expected, predicted)]
+    return float(np.mean(hits))
+
+
+def element_accuracy(expected: np.ndarray, predicted: np.ndarray) -> float:
+    """Fraction of individual items (characters, sequence steps, bits) that are right."""
+    expected, predicted = np.asarray(expected), np.asarray(predicted)
+    if expected.shape != predicted.shape or expected.size == 0:
+        raise ValueError(f"shapes must match and be non-empty, got {expected.shape} and {predicted.shape}")
+    return float(np.mean(expected == predicted))
+
+
+def sum_row(expected: int, predicted: int) -> str:
+    """`Expected=110, Predicted=110 (err=0)`, the regression tutorial's row."""
+    return "Expected=%d, Predicted=%d (err=%d)" % (expected, predicted, expected - predicted)
+
+
+def string_row(expected: str, predicted: str) -> str:
+    """`Expected=13, Predicted=13`, the sequence-to-sequence tutorial's row."""
+    return "Expected=%s, Predicted=%s" % (expected, predicted)
+
+
+def sequence_row(expected: Sequence[int], predicted: Sequence[int]) -> str:
+    """`Expected: [98, 30] Predicted [98, 30]`, the echo tutorial's row."""
+    return "Expected: %s Predicted %s" % ([int(v) for v in expected], [int(v) for v in predicted])
+
+
+def step_row(x: float, y: float, yhat: float) -> str:
+    """`X=3.0 y=0.0, yhat=0.0`, the memory demo's row."""
+    return "X=%.1f y=%.1f, yhat=%.1f" % (x, y, yhat)
+
+
+def bits_row(bits: np.ndarray) -> str:
+    """`[1 0 0 1 1 1 0 1]: 157`, one row of the binary-addition tutorial (MSB first)."""
+    bits = np.asarray(bits).astype(np.int64)
+    if bits.ndim != 1 or bits.size == 0 or not np.isin(bits, (0, 1)).all():
+        raise ValueError(f"bits must be a non-empty 1-D array of 0s and 1s, got {bits!r}")
+    value = int((bits << np.arange(bits.size)[::-1]).sum())
+    return "[%s]: %d" % (" ".join(str(b) for b in bits), value)
+
+
+def first_rows(rows: Sequence[str], count: int = 20) -> list[str]:
+    """The first `count` rows, as the tutorials show them."""
+    require_int("count", count, minimum=0)
+    return list(rows[:count])
+
+
+def summary_line(metrics: dict[str, float], n_samples: int) -> str:
+    """One line with every metric, over all `n_samples` evaluation samples."""
+    require_int("n_samples", n_samples, minimum=1)
+    if not metrics:
+        raise ValueError("metrics must not be empty")
+    parts = []
+    for name, value in metrics.items():
+        if isinstance(value, float):
+            parts.append(f"{name}={value:.6f}")
+        else:
+            parts.append(f"{name}={value}")
+    return f"Summary over all {n_samples} evaluation samples: " + ", ".join(parts)

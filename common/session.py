@@ -1,0 +1,92 @@
+"""What every run does around its experiment: seeding, and writing its results.
+
+Each file is written to a temporary name beside its target and renamed into place, so that an
+interrupted run never leaves a half-written result behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from common.checks import require_int
+from common.plotting import plot_history
+from common.training import History
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's `random`, numpy and TensorFlow, and make TensorFlow's ops deterministic.
+
+    Python's `random` gets exactly `seed(seed)`, so `--seed 1` draws the tutorials' data.
+    """
+    require_int("seed", seed, minimum=0)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def _atomic_target(path: Path, suffix: str = "") -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def write_json(path: Path, script: str, config: dict[str, Any], train_seconds: float | None,
+               metrics: dict[str, Any]) -> None:
+    """`{"script", "config", "train_seconds", "metrics"}`; config values must be JSON-able."""
+    if not metrics:
+        raise ValueError("metrics must not be empty")
+    document = {"script": script, "config": config, "train_seconds": train_seconds, "metrics": metrics}
+    text = json.dumps(document, indent=2, default=str) + "\n"
+    temporary = _atomic_target(Path(path))
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def write_plot(path: Path, history: History, title: str) -> None:
+    """The training curves as a PNG."""
+    temporary = _atomic_target(Path(path), suffix=".png")
+    try:
+        plot_history(history, temporary, title)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_tensorboard(directory: Path, history: History) -> None:
+    """The same per-epoch curves as TensorBoard scalars, under `directory/train`."""
+    writer = tf.summary.create_file_writer(str(Path(directory) / "train"))
+    with writer.as_default():
+        for name, values in history.as_dict().items():
+            for epoch, value in enumerate(values):
+                tf.summary.scalar(f"epoch_{name}", value, step=epoch)
+    writer.close()
+
+
+def save_model(model: keras.Model, path: Path) -> None:
+    """`model.save` to a `.keras` file, via a temporary name."""
+    temporary = _atomic_target(Path(path), suffix=".keras")
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_outputs(args: Any, script: str, config: dict[str, Any], train_seconds: float | None,
+                  metrics: dict[str, Any], history: History | None, model: keras.Model) -> None:
+    """Write whatever `--json`, `--plot`, `--tensorboard` and `--save` asked for."""
+    if args.json is not None:
+        write_json(args.json, script, config, train_seconds, metrics)
+    if history is not None and history.loss:
+        if args.plot is not None:
+            write_plot(args.plot, history, script)
+        if args.tensorboard is not None:
+            write_tensorboard(args.tensorboard, history)
+    if args.save is not None:
+        save_model(model, args.save)

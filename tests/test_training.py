@@ -1,0 +1,100 @@
+"""The fast loop computes what the tutorials' per-epoch `fit` loop computes, resets included."""
+
+import random
+
+import numpy as np
+import pytest
+
+from common import data, encoding, models, session, training
+
+
+def _echo_source(seed, n_values=20, sequences=1):
+    rng = random.Random(seed)
+
+    def next_epoch():
+        windows = [data.frame_windows(encoding.one_hot(data.random_sequence(12, n_values, rng), n_values), 3, 3)
+                   for _ in range(sequences)]  # 10 windows each
+        return np.concatenate([x for x, _ in windows]), np.concatenate([y for _, y in windows])
+
+    return next_epoch
+
+
+def _stateful_model(seed):
+    session.seed_everything(seed)
+    return models.echo_full(batch_size=5, n_in=3, width=20, units=8)
+
+
+def _mapping_source(seed):
+    rng = random.Random(seed)
+
+    def next_epoch():
+        x, y = data.scaled_sum_pairs(20, 2, 100, rng)
+        return x.reshape(-1, 2, 1), y.reshape(-1, 1)
+
+    return next_epoch
+
+
+def _max_weight_difference(a, b):
+    return max(float(np.max(np.abs(u - v))) for u, v in zip(a.get_weights(), b.get_weights()))
+
+
+def test_stateful_fast_loop_equals_fit_per_sequence_with_resets():
+    fast, plain = _stateful_model(3), _stateful_model(3)
+    fast_history = training.train(fast, _echo_source(7, sequences=2), 3, 5, sequence_samples=10,
+                                  metric="categorical", progress=False)
+    plain_history = training.train_plain(plain, _echo_source(7, sequences=2), 3, 5, sequence_samples=10)
+    assert _max_weight_difference(fast, plain) < 1e-5
+    np.testing.assert_allclose(fast_history.loss, plain_history.loss, rtol=1e-5)
+    np.testing.assert_allclose(fast_history.accuracy, plain_history.accuracy, atol=1e-6)
+
+
+def test_skipping_the_resets_would_be_detected():
+    fast, plain = _stateful_model(3), _stateful_model(3)
+    training.train(fast, _echo_source(7, sequences=2), 2, 5, sequence_samples=20, progress=False)
+    training.train_plain(plain, _echo_source(7, sequences=2), 2, 5, sequence_samples=10)
+    assert _max_weight_difference(fast, plain) > 1e-4
+
+
+def test_stateless_fast_loop_equals_fit_per_epoch():
+    session.seed_everything(5)
+    fast = models.addition_lstm(2, 4)
+    session.seed_everything(5)
+    plain = models.addition_lstm(2, 4)
+    fast_history = training.train(fast, _mapping_source(2), 3, 2, progress=False)
+    plain_history = training.train_plain(plain, _mapping_source(2), 3, 2)
+    assert _max_weight_difference(fast, plain) < 1e-5
+    np.testing.assert_allclose(fast_history.loss, plain_history.loss, rtol=1e-4)
+
+
+def test_predict_resets_state_between_sequences():
+    model = _stateful_model(1)
+    x, _ = _echo_source(4)()
+    twice = np.concatenate([x, x])
+    with_resets = training.predict(model, twice, 5, sequence_samples=10)
+    np.testing.assert_allclose(with_resets[:10], with_resets[10:], atol=1e-6)
+    carried = training.predict(model, twice, 5, sequence_samples=None)
+    assert np.max(np.abs(carried[:10] - carried[10:])) > 1e-4
+    np.testing.assert_allclose(carried[:10], with_resets[:10], atol=1e-6)
+
+
+def test_same_seed_same_numbers():
+    runs = []
+    for _ in range(2):
+        model = _stateful_model(11)
+        history = training.train(model, _echo_source(11), 2, 5, sequence_samples=10, progress=False)
+        runs.append((history.loss, model.get_weights()))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0, batch_size=5), "epochs"),
+    (dict(epochs=1, batch_size=3), "multiple of batch_size"),
+    (dict(epochs=1, batch_size=5, sequence_samples=7), "sequence_samples"),
+    (dict(epochs=1, batch_size=5, metric="f1"), "metric"),
+])
+def test_bad_schedules_are_refused(kwargs, message):
+    model = _stateful_model(1)
+    with pytest.raises(ValueError, match=message):
+        training.train(model, _echo_source(1), progress=False, **kwargs)
