@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             model.summary()
         started = time.perf_counter()
-        history = training.train(model, next_epoch, args.epochs, args.batch_size, progress=not args.quiet)
+        history = training.train(model, next_epoch, args.epochs, args.batch_size,
+                                 progress=not args.quiet, loop=args.loop)
         train_seconds = time.perf_counter() - started
 
     # Evaluate on fresh examples: predictions and targets back to integers.

@@ -64,6 +64,9 @@ def make_parser(script: str, description: str, epochs: int) -> ArgumentParser:
                         help="seeds Python, numpy and TensorFlow and makes TensorFlow deterministic "
                              "(the tutorials call seed(1))")
     shared.add_argument("--epochs", type=positive_int, default=epochs, help="training epochs")
+    shared.add_argument("--loop", choices=("fast", "plain"), default="fast",
+                        help="fast: the project's compiled loop; plain: the tutorials' one fit() "
+                             "per epoch (same updates, for comparison)")
     shared.add_argument("--quiet", action="store_true", help="no progress bar or model summary")
     shared.add_argument("--json", metavar="PATH", type=Path,
                         help="write {script, config, train_seconds, metrics} as JSON")

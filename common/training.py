@@ -24,6 +24,7 @@ EpochSource = Callable[[], tuple[np.ndarray, np.ndarray]]
 """Called once per tutorial epoch; returns that epoch's fresh (x, y) samples in training order."""
 
 METRICS = (None, "categorical", "binary")
+LOOPS = ("fast", "plain")
 STEPS_PER_CALL = 4096
 MAX_UNROLL_STEPS = 64
 
@@ -194,15 +195,21 @@ def train(
     sequence_samples: int | None = None,
     metric: str | None = None,
     progress: bool = True,
+    loop: str = "fast",
 ) -> History:
     """Run the tutorial's schedule: `epochs` x (fresh data, batches in order, resets).
 
     `sequence_samples`: the stateful tutorials fit one sequence at a time and reset the LSTM
-    state after each; this many samples make one sequence. None for stateless models.
+    state after each; this many samples make one sequence (None: the whole epoch is one).
+    `loop="plain"` runs the tutorials' own per-epoch `fit` loop instead, for comparison.
     """
     require_positive_int("epochs", epochs)
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if loop not in LOOPS:
+        raise ValueError(f"loop must be one of {LOOPS}, got {loop!r}")
+    if loop == "plain":
+        return train_plain(model, next_epoch, epochs, batch_size, sequence_samples, progress)
     first_x, first_y = next_epoch()
     _check_schedule(first_x, batch_size, sequence_samples)
     samples_per_epoch = len(first_x)
@@ -250,6 +257,7 @@ def train_plain(
     epochs: int,
     batch_size: int,
     sequence_samples: int | None = None,
+    progress: bool = False,
 ) -> History:
     """The tutorials' loop: one `fit` per epoch, or per sequence then `reset_states()`.
 
@@ -258,7 +266,8 @@ def train_plain(
     """
     require_positive_int("epochs", epochs)
     history = History()
-    for _ in range(epochs):
+    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    for epoch in range(epochs):
         x, y = next_epoch()
         _check_schedule(x, batch_size, sequence_samples)
         size = sequence_samples or len(x)
@@ -279,6 +288,8 @@ def train_plain(
         history.loss.append(float(np.mean(losses)))
         if scores:
             history.accuracy.append(float(np.mean(scores)))
+        if bar:
+            bar.update(epoch + 1, values=[("loss", history.loss[-1])], finalize=epoch + 1 == epochs)
     return history
 
 
