@@ -1,0 +1,112 @@
+"""Does each tutorial's claim reproduce? Runs every experiment over several seeds, writes REPRODUCTION.md.
+
+One row per experiment at the tutorial's settings, plus the extensions that have targets: the
+tutorial's reported figure, our median and worst figure over the seeds, how many seeds reproduce
+the claim, and the median training time. Runs one training at a time.
+
+    python3 benchmarks/reproduce.py                 # 5 seeds, every row (long: see README)
+    python3 benchmarks/reproduce.py --quick         # 1 seed, short schedules: a smoke check
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner import ROOT, command_line, run_script  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    script: str
+    metric: str
+    reported: str
+    threshold: float
+    higher_is_better: bool = True
+    argv: list[str] = field(default_factory=list)
+    quick_argv: list[str] = field(default_factory=list)
+    max_seeds: int | None = None
+
+    def reproduces(self, value: float) -> bool:
+        return value >= self.threshold if self.higher_is_better else value <= self.threshold
+
+    def criterion(self) -> str:
+        return f"{self.metric} {'>=' if self.higher_is_better else '<='} {self.threshold:g}"
+
+
+ROWS = [
+    Row("addition_mapping", "addition_mapping.py", "rmse", "RMSE 0.565685", 0.565685,
+        higher_is_better=False, quick_argv=["--epochs", "10"]),
+    Row("addition_mlp", "addition_mlp.py", "rmse", "RMSE 0.000000, every row exact", 0.0,
+        higher_is_better=False, quick_argv=["--epochs", "5"]),
+    Row("addition_seq2seq", "addition_seq2seq.py", "exact_match", "acc 0.9940 (last epoch), 20/20 rows",
+        1.0, quick_argv=["--epochs", "3"]),
+    Row("echo_full", "echo_full.py", "exact_match", "acc 1.0, 21/21 windows", 0.99,
+        quick_argv=["--epochs", "50", "--eval-sequences", "10"]),
+    Row("echo_partial", "echo_partial.py", "exact_match", "acc 1.0 in training, 20/21 windows",
+        20 / 21, quick_argv=["--epochs", "100", "--eval-sequences", "10"]),
+    Row("memory_demo", "memory_demo.py", "correct_fraction", "8/8 steps right", 1.0,
+        quick_argv=["--epochs", "25"]),
+    Row("binary_addition", "binary_addition.py", "exact_match", "loss 0.0045, 100/100 rows", 1.0,
+        quick_argv=["--epochs", "1"], max_seeds=1),
+]
+
+
+def summarise(row: Row, values: list[float], seconds: list[float]) -> list[str]:
+    worst = min(values) if row.higher_is_better else max(values)
+    hits = sum(row.reproduces(v) for v in values)
+    return [row.name, f"`{command_line(row.script, row.argv)}`", row.reported, row.criterion(),
+            f"{statistics.median(values):.4f}", f"{worst:.4f}", f"{hits}/{len(values)}",
+            f"{statistics.median(seconds):.1f}"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N per row")
+    parser.add_argument("--quick", action="store_true", help="1 seed and short schedules")
+    parser.add_argument("--only", nargs="+", choices=[r.name for r in ROWS], help="only these rows")
+    parser.add_argument("--output", type=Path, default=ROOT / "REPRODUCTION.md")
+    args = parser.parse_args()
+    if args.seeds < 1:
+        parser.error(f"--seeds {args.seeds}: must be >= 1")
+    seeds = 1 if args.quick else args.seeds
+
+    header = ["experiment", "command", "tutorial reported", "reproduces when", "our median",
+              "our worst", "seeds reproducing", "median train s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    started = time.time()
+    for row in ROWS:
+        if args.only and row.name not in args.only:
+            continue
+        argv = row.argv + (row.quick_argv if args.quick else [])
+        values, seconds = [], []
+        for seed in range(1, min(seeds, row.max_seeds or seeds) + 1):
+            result = run_script(row.script, argv, seed)
+            values.append(float(result["metrics"][row.metric]))
+            seconds.append(float(result["train_seconds"] or 0.0))
+            print(f"{row.name} seed {seed}: {row.metric}={values[-1]:.4f} "
+                  f"train {seconds[-1]:.1f} s", flush=True)
+        lines.append("| " + " | ".join(summarise(row, values, seconds)) + " |")
+
+    invocation = " ".join(["python3", "benchmarks/reproduce.py", *sys.argv[1:]])
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = (f"# Reproduction report\n\nGenerated {stamp} by `{invocation}` on {platform.node()} "
+            f"({platform.machine()}, 2 cores), in {time.time() - started:.0f} s. "
+            f"Seeds 1..{seeds} (rows with fewer say so in their seed count).\n\n"
+            + "\n".join(lines) + "\n")
+    args.output.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Runs one of the suite's scripts as a user would, and reads back what it measured.
+
+Benchmarks go through the scripts' own command lines and `--json` output, so the figures they
+report are the figures a user gets, not those of a private re-implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_script(script: str, argv: list[str], seed: int, loop: str = "fast",
+               timeout: float | None = None) -> dict[str, Any]:
+    """Run `script` with `argv` and the given seed and loop; return its `--json` document."""
+    if not (ROOT / script).is_file():
+        raise ValueError(f"no script {script!r} in {ROOT}")
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "run.json"
+        command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--loop", loop,
+                   "--quiet", "--json", str(report)]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                                  timeout=timeout, env=env)
+        if finished.returncode != 0 or not report.exists():
+            tail = (finished.stderr or finished.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(f"{' '.join(command[1:])} failed ({finished.returncode}): {' | '.join(tail)}")
+        return json.loads(report.read_text())
+
+
+def command_line(script: str, argv: list[str]) -> str:
+    """How a reader would type the run: `python3 script args`."""
+    return " ".join(["python3", script, *argv])
