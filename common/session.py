@@ -30,6 +30,16 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def config_of(args: Any, **extra: Any) -> dict[str, Any]:
+    """The run's settings as JSON values (paths as strings), plus any settings derived from them."""
+    config = {}
+    for key, value in vars(args).items():
+        plain = value is None or isinstance(value, (int, float, bool, str))
+        config[key] = value if plain else str(value)
+    config.update(extra)
+    return config
+
+
 def _atomic_target(path: Path, suffix: str = "") -> Path:
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
     os.close(handle)
