@@ -3,6 +3,7 @@
 import json
 import random
 
+import keras
 import numpy as np
 import pytest
 
@@ -104,6 +105,20 @@ def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tm
     metrics = _run(["--bptt", "full", "--lag", "5", "--epochs", "1000"], tmp_path)["metrics"]
     assert metrics["total_steps"] == 12
     assert metrics["correct_steps"] >= 11
+
+
+@pytest.mark.parametrize("bptt", ["step", "full"])
+def test_plain_loop_reaches_the_same_model_and_figures(bptt, tmp_path):
+    figures = []
+    for loop in ("fast", "plain"):
+        path = tmp_path / f"{loop}.keras"
+        metrics = _run(["--bptt", bptt, "--epochs", "8", "--loop", loop, "--save", str(path)],
+                       tmp_path, name=loop)["metrics"]
+        del metrics["per_trial"]  # holds the training times, which differ
+        figures.append((metrics, keras.models.load_model(path).get_weights()))
+    assert figures[0][0] == figures[1][0]
+    for fast, plain in zip(figures[0][1], figures[1][1]):
+        np.testing.assert_allclose(fast, plain, atol=1e-5)
 
 
 @pytest.mark.parametrize("argv", [
