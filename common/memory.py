@@ -1,0 +1,159 @@
+"""The memory demo's data, its full-BPTT model, and how its predictions are scored.
+
+Two sequences that differ only in their first and last items (`3,0,1,2,3` and `4,0,1,2,4`): the
+last step (2 -> 3 or 2 -> 4) can only be predicted by remembering the first. The tutorial feeds
+them to a stateful LSTM one time step per batch, so each gradient spans one step and never reaches
+the step that saw the first item: whether the net remembers is luck. `full_bptt_model` is the
+formulation that learns it by design: a stateless LSTM over the whole sequence, predicting every
+step, so the last step's error flows back to the first.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import layers
+
+from common import data, encoding
+from common.checks import require_int, require_positive_int
+
+BPTT = ("step", "full")
+"""step: the tutorial's stateful LSTM, one time step per batch; full: the whole sequence per sample."""
+
+
+@dataclass(frozen=True)
+class MemoryTask:
+    """Two sequences `[a, m_1..m_K, a]` and `[b, m_1..m_K, b]`: the tutorial is K=3, a=3, b=4, m=0,1,2.
+
+    `alphabet` is the one-hot width (default K+2, the tutorial's `len(set(seq1 + seq2))`).
+    `random_sequences` draws a, b (distinct) and the middle from the alphabet instead.
+    """
+
+    lag: int = 3
+    alphabet: int | None = None
+    random_sequences: bool = False
+
+    def __post_init__(self) -> None:
+        require_positive_int("lag", self.lag)
+        if self.alphabet is not None:
+            smallest = 2 if self.random_sequences else self.lag + 2
+            require_int("alphabet", self.alphabet, minimum=smallest)
+
+    @property
+    def width(self) -> int:
+        """One-hot width of every step."""
+        return self.alphabet if self.alphabet is not None else self.lag + 2
+
+    @property
+    def steps(self) -> int:
+        """Prediction steps per sequence: lag + 1 (4 in the tutorial)."""
+        return self.lag + 1
+
+
+def draw_sequences(task: MemoryTask, rng: random.Random) -> list[list[int]]:
+    """The task's two sequences; random ones are drawn from `rng`, the tutorial's are fixed."""
+    if not task.random_sequences:
+        return list(data.memory_sequences(task.lag))
+    first, second = rng.sample(range(task.width), 2)
+    middle = [rng.randrange(task.width) for _ in range(task.lag)]
+    return [[first, *middle, first], [second, *middle, second]]
+
+
+def step_pairs(task: MemoryTask, sequences: list[list[int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per sequence, the (x_t -> x_t+1) one-hot pairs: x (steps, width), y (steps, width)."""
+    pairs = []
+    for sequence in sequences:
+        if len(sequence) != task.steps + 1:
+            raise ValueError(f"each sequence must have {task.steps + 1} items, got {len(sequence)}")
+        x, y = data.next_step_pairs(encoding.one_hot(sequence, task.width))
+        pairs.append((x[:, 0, :], y))
+    return pairs
+
+
+def _check_layout(order: list[int], n_sequences: int, batch_size: int, bptt: str) -> None:
+    if sorted(order) != list(range(n_sequences)):
+        raise ValueError(f"order must be a permutation of 0..{n_sequences - 1}, got {order}")
+    if bptt not in BPTT:
+        raise ValueError(f"bptt must be one of {BPTT}, got {bptt!r}")
+    require_int("batch_size", batch_size, minimum=1, maximum=n_sequences)
+    if n_sequences % batch_size:
+        raise ValueError(f"batch_size={batch_size} must divide the {n_sequences} sequences")
+
+
+def arrange(pairs: list[tuple[np.ndarray, np.ndarray]], order: list[int], batch_size: int,
+            bptt: str) -> tuple[np.ndarray, np.ndarray]:
+    """Samples in training order for `training.train`.
+
+    full: one sample per sequence, (n, steps, width). step: one sample per time step, (n*steps,
+    1, width); with batch 1 the sequences follow each other (the tutorial: sequence 1, reset,
+    sequence 2), with batch n they run side by side, batch slot i carrying sequence order[i]'s
+    state from one time step to the next.
+    """
+    _check_layout(order, len(pairs), batch_size, bptt)
+    xs = np.stack([pairs[i][0] for i in order])
+    ys = np.stack([pairs[i][1] for i in order])
+    if bptt == "full":
+        return xs, ys
+    if batch_size > 1:
+        xs, ys = xs.swapaxes(0, 1), ys.swapaxes(0, 1)
+    return xs.reshape(-1, 1, xs.shape[-1]), ys.reshape(-1, ys.shape[-1])
+
+
+def unarrange(outputs: np.ndarray, order: list[int], steps: int, batch_size: int, bptt: str) -> np.ndarray:
+    """Predicted classes back to (n_sequences, steps), sequences in their own (not training) order."""
+    outputs = np.asarray(outputs)
+    _check_layout(order, len(order), batch_size, bptt)
+    classes = encoding.one_hot_decode(outputs).reshape(-1)
+    if classes.size != len(order) * steps:
+        raise ValueError(f"expected {len(order) * steps} predictions, got {classes.size}")
+    if bptt == "step" and batch_size > 1:
+        classes = classes.reshape(steps, len(order)).T
+    classes = classes.reshape(len(order), steps)
+    result = np.empty_like(classes)
+    result[order] = classes
+    return result
+
+
+def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None:
+    """Samples between state resets: one sequence's steps per batch slot (None when stateless)."""
+    if bptt not in BPTT:
+        raise ValueError(f"bptt must be one of {BPTT}, got {bptt!r}")
+    require_positive_int("batch_size", batch_size)
+    return task.steps * batch_size if bptt == "step" else None
+
+
+def full_bptt_model(steps: int, width: int, units: int = 20) -> keras.Model:
+    """Stateless LSTM(units) over the whole sequence -> Dense(width, sigmoid) at every step.
+
+    The tutorial's layers, loss and optimiser; only the input is the whole sequence, so
+    backpropagation runs through every step and the last step's error reaches the first.
+    """
+    for name, value in [("steps", steps), ("width", width), ("units", units)]:
+        require_positive_int(name, value)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(steps, width)),
+            layers.LSTM(units, return_sequences=True),
+            layers.TimeDistributed(layers.Dense(width, activation="sigmoid")),
+        ]
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    return model
+
+
+def score(sequences: list[list[int]], predicted: np.ndarray) -> dict[str, object]:
+    """correct_steps of total_steps, whether each sequence's last (conflicting) step is right, solved."""
+    predicted = np.asarray(predicted)
+    expected = np.array([sequence[1:] for sequence in sequences])
+    if predicted.shape != expected.shape:
+        raise ValueError(f"predicted must have shape {expected.shape}, got {predicted.shape}")
+    right = predicted == expected
+    return {
+        "correct_steps": int(right.sum()),
+        "total_steps": int(right.size),
+        "last_steps_correct": [bool(v) for v in right[:, -1]],
+        "solved": bool(right.all()),
+    }

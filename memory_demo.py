@@ -1,0 +1,110 @@
+"""Memory across time steps: predict the last item of `3,0,1,2,3` / `4,0,1,2,4` from the first.
+
+Each sequence becomes (x_t -> x_t+1) one-hot pairs, one time step per sample. A stateful LSTM(20)
+with batch shape (1, 1, 5) -> Dense(5, sigmoid), binary cross-entropy, fits sequence 1 then
+sequence 2 each epoch for 250 epochs, state reset after each. Steps 1-3 are the same in both
+sequences; the last (2 -> 3 or 2 -> 4) needs the memory of the first item, three steps back.
+
+Honest note: fitted one time step per batch, the gradient never reaches the step that saw the first
+item, so whether the LSTM remembers is luck (`--trials N` counts the seeds that solve it).
+`--bptt full` trains a stateless LSTM over whole sequences, which learns the memory by design.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import keras
+
+from common import cli, memory, models, reporting, session, training
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.make_parser("memory_demo.py", __doc__.splitlines()[0], epochs=250)
+    parser.add_argument("--lag", type=cli.positive_int, default=3,
+                        help="K: the sequences are [K, 0..K-1, K] and [K+1, 0..K-1, K+1]")
+    parser.add_argument("--alphabet", type=cli.positive_int, default=None,
+                        help="one-hot width (default K+2: every symbol used)")
+    parser.add_argument("--random-sequences", action="store_true",
+                        help="draw the two first/last symbols (distinct) and the shared middle at random")
+    parser.add_argument("--shuffle", action="store_true",
+                        help="present the two sequences in a random order each epoch")
+    parser.add_argument("--batch", type=int, choices=(1, 2), default=1,
+                        help="1: one sequence at a time (the tutorial); 2: both side by side per batch")
+    parser.add_argument("--bptt", choices=memory.BPTT, default="step",
+                        help="step: the tutorial's stateful LSTM, one time step per batch; "
+                             "full: a stateless LSTM over each whole sequence, a prediction at every step")
+    parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
+    parser.add_argument("--trials", type=cli.positive_int, default=1,
+                        help="train on seeds SEED..SEED+TRIALS-1 and count how many solve it")
+    args = cli.parse_args(parser, argv)
+    if args.trials > 1 and (args.load or args.save):
+        parser.error("--load and --save work with one model: use --trials 1")
+    try:
+        task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
+    except ValueError as error:
+        parser.error(str(error))
+    resets = memory.sequence_samples(task, args.batch, args.bptt)
+
+    results, total_seconds, first_history = [], 0.0, None
+    for trial in range(args.trials):
+        seed = args.seed + trial
+        session.seed_everything(seed)
+        rng = random.Random(seed)  # data (random sequences, shuffled order), untouched by Keras
+        sequences = memory.draw_sequences(task, rng)
+        pairs = memory.step_pairs(task, sequences)
+        in_order = list(range(len(pairs)))
+
+        def next_epoch():
+            order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
+            return memory.arrange(pairs, order, args.batch, args.bptt)
+
+        # Define and train the model (or load one).
+        if args.load:
+            model, history, train_seconds = keras.models.load_model(args.load), None, None
+        else:
+            if args.bptt == "step":
+                model = models.memory_stateful(args.batch, task.width, args.units)
+            else:
+                model = memory.full_bptt_model(task.steps, task.width, args.units)
+            if not args.quiet and trial == 0:
+                model.summary()
+            started = time.perf_counter()
+            history = training.train(model, next_epoch, args.epochs, args.batch, resets,
+                                     progress=not args.quiet, loop=args.loop)
+            train_seconds = time.perf_counter() - started
+            total_seconds += train_seconds
+
+        # Predict each sequence from a reset state; classes are the argmax, as predict_classes did.
+        x, _ = memory.arrange(pairs, in_order, args.batch, args.bptt)
+        outputs = training.predict(model, x, args.batch, resets)
+        predicted = memory.unarrange(outputs, in_order, task.steps, args.batch, args.bptt)
+        result = memory.score(sequences, predicted)
+        results.append(dict(result, seed=seed, train_seconds=train_seconds))
+        if trial == 0:
+            first_model, first_history = model, history
+            for number, (sequence, classes) in enumerate(zip(sequences, predicted), start=1):
+                print(f"Sequence {number}")
+                for row in reporting.first_rows(
+                        [reporting.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)],
+                        task.steps):
+                    print(row)
+        last = ", ".join("right" if ok else "wrong" for ok in result["last_steps_correct"])
+        print(f"Seed {seed}: {result['correct_steps']}/{result['total_steps']} steps right, "
+              f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}"
+              + (f" (trained in {train_seconds:.1f} s)" if train_seconds is not None else ""))
+
+    solved = sum(r["solved"] for r in results)
+    print(f"Solved {solved} of {args.trials} trials (every step of both sequences right)")
+    metrics = {key: results[0][key] for key in ("correct_steps", "total_steps", "last_steps_correct", "solved")}
+    metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
+    config = {k: str(v) if v is not None and not isinstance(v, (int, float, bool, str)) else v
+              for k, v in vars(args).items()}
+    train_seconds = None if args.load else total_seconds
+    session.write_outputs(args, "memory_demo.py", config, train_seconds, metrics, first_history, first_model)
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,150 @@
+"""memory_demo.py: the data layouts, the tutorial's resets, --bptt full solving it, every flag, misuse."""
+
+import json
+import random
+
+import keras
+import numpy as np
+import pytest
+
+import memory_demo
+from common import memory, models, session, training
+
+
+def _run(argv, tmp_path, name="out"):
+    path = tmp_path / f"{name}.json"
+    assert memory_demo.main(["--quiet", "--json", str(path), *argv]) == 0
+    return json.loads(path.read_text())
+
+
+def test_the_tutorials_sequences_and_pairs():
+    task = memory.MemoryTask()
+    sequences = memory.draw_sequences(task, random.Random(0))
+    assert sequences == [[3, 0, 1, 2, 3], [4, 0, 1, 2, 4]]
+    x, y = memory.arrange(memory.step_pairs(task, sequences), [0, 1], 1, "step")
+    assert x.shape == (8, 1, 5) and y.shape == (8, 5)
+    assert x[:, 0].argmax(-1).tolist() == [3, 0, 1, 2, 4, 0, 1, 2]
+    assert y.argmax(-1).tolist() == [0, 1, 2, 3, 0, 1, 2, 4]
+
+
+@pytest.mark.parametrize("batch_size, bptt", [(1, "step"), (2, "step"), (1, "full"), (2, "full")])
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]])
+def test_arrange_and_unarrange_are_inverse(batch_size, bptt, order):
+    task = memory.MemoryTask(lag=4)
+    sequences = memory.draw_sequences(task, random.Random(0))
+    _, y = memory.arrange(memory.step_pairs(task, sequences), order, batch_size, bptt)
+    recovered = memory.unarrange(y, order, task.steps, batch_size, bptt)
+    assert recovered.tolist() == [s[1:] for s in sequences]
+
+
+def test_side_by_side_batches_keep_each_slot_one_sequence():
+    task = memory.MemoryTask()
+    x, _ = memory.arrange(memory.step_pairs(task, memory.draw_sequences(task, None)), [1, 0], 2, "step")
+    assert x[:, 0].argmax(-1).tolist() == [4, 3, 0, 0, 1, 1, 2, 2]
+
+
+def test_lag_generalises_the_two_sequences():
+    task = memory.MemoryTask(lag=6, alphabet=10)
+    assert memory.draw_sequences(task, None) == [[6, 0, 1, 2, 3, 4, 5, 6], [7, 0, 1, 2, 3, 4, 5, 7]]
+    assert task.width == 10 and task.steps == 7
+    drawn = memory.draw_sequences(memory.MemoryTask(lag=6, random_sequences=True), random.Random(3))
+    assert drawn[0][0] == drawn[0][-1] != drawn[1][0] == drawn[1][-1] and drawn[0][1:-1] == drawn[1][1:-1]
+
+
+def _tutorial_loop(model, pairs, epochs):
+    """The tutorial's code, literally: fit sequence 1, reset, fit sequence 2, reset."""
+    for _ in range(epochs):
+        for x, y in pairs:
+            model.fit(x[:, None, :], y, epochs=1, batch_size=1, shuffle=False, verbose=0)
+            training.reset_states(model)
+
+
+def _weights_after(samples_between_resets, epochs=3):
+    task = memory.MemoryTask()
+    pairs = memory.step_pairs(task, memory.draw_sequences(task, None))
+    session.seed_everything(4)
+    model = models.memory_stateful()
+    training.train(model, lambda: memory.arrange(pairs, [0, 1], 1, "step"), epochs, 1,
+                   samples_between_resets, progress=False)
+    return model.get_weights()
+
+
+def test_state_is_reset_between_the_sequences_as_the_tutorial_does():
+    task = memory.MemoryTask()
+    pairs = memory.step_pairs(task, memory.draw_sequences(task, None))
+    session.seed_everything(4)
+    tutorial = models.memory_stateful()
+    _tutorial_loop(tutorial, pairs, 3)
+    ours = _weights_after(memory.sequence_samples(task, 1, "step"))
+    for a, b in zip(ours, tutorial.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    # Without the reset between sequence 1 and 2 the weights differ: the check above can fail.
+    no_reset = _weights_after(2 * task.steps)
+    assert max(np.max(np.abs(a - b)) for a, b in zip(no_reset, tutorial.get_weights())) > 1e-4
+
+
+def test_full_bptt_solves_the_tutorials_demo_on_ten_of_ten_seeds(tmp_path, capsys):
+    result = _run(["--bptt", "full", "--trials", "10"], tmp_path)
+    assert result["metrics"]["trials"] == 10
+    assert result["metrics"]["solved_trials"] == 10
+    assert "X=2.0 y=4.0, yhat=4.0" in capsys.readouterr().out
+
+
+def test_the_tutorials_formulation_is_reported_seed_by_seed(tmp_path, capsys):
+    result = _run(["--trials", "2", "--epochs", "20"], tmp_path)
+    per_trial = result["metrics"]["per_trial"]
+    assert [t["seed"] for t in per_trial] == [1, 2]
+    assert result["metrics"]["solved_trials"] == sum(t["solved"] for t in per_trial)
+    assert result["metrics"]["total_steps"] == 8
+    assert "of 2 trials" in capsys.readouterr().out
+
+
+def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tmp_path):
+    # Lag 5: the 10 shared steps are learned; the 2 last steps need the memory of the first item,
+    # which this formulation does not learn reliably beyond lag 3 (see README): not asserted.
+    metrics = _run(["--bptt", "full", "--lag", "5", "--epochs", "1000"], tmp_path)["metrics"]
+    assert metrics["total_steps"] == 12
+    assert metrics["correct_steps"] >= 11
+
+
+@pytest.mark.parametrize("bptt", ["step", "full"])
+def test_plain_loop_reaches_the_same_model_and_figures(bptt, tmp_path):
+    figures = []
+    for loop in ("fast", "plain"):
+        path = tmp_path / f"{loop}.keras"
+        metrics = _run(["--bptt", bptt, "--epochs", "8", "--loop", loop, "--save", str(path)],
+                       tmp_path, name=loop)["metrics"]
+        del metrics["per_trial"]  # holds the training times, which differ
+        figures.append((metrics, keras.models.load_model(path).get_weights()))
+    assert figures[0][0] == figures[1][0]
+    for fast, plain in zip(figures[0][1], figures[1][1]):
+        np.testing.assert_allclose(fast, plain, atol=1e-5)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--alphabet", "8"],
+    ["--random-sequences", "--alphabet", "6"],
+    ["--shuffle"],
+    ["--batch", "2"],
+    ["--bptt", "full", "--batch", "2", "--shuffle"],
+    ["--lag", "5", "--units", "8"],
+])
+def test_every_option_runs_and_reports(argv, tmp_path):
+    metrics = _run(["--epochs", "5", *argv], tmp_path)["metrics"]
+    assert 0 <= metrics["correct_steps"] <= metrics["total_steps"]
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--alphabet", "4"], "alphabet must be >= 5"),
+    (["--batch", "3"], "3"),
+    (["--bptt", "truncated"], "truncated"),
+    (["--trials", "2", "--save", "m.keras"], "--trials 1"),
+    (["--lag", "0"], "0"),
+])
+def test_misuse_gives_one_line_and_status_2(argv, named, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        memory_demo.main([*argv, "--json", str(tmp_path / "never.json")])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and named in err, err
+    assert not (tmp_path / "never.json").exists()
