@@ -59,10 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if train_seconds is not None:
         print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
 
-    config = {k: str(v) if v is not None and not isinstance(v, (int, float, bool, str)) else v
-              for k, v in vars(args).items()}
-    config["batch_size"] = batch_size
-    session.write_outputs(args, "echo_partial.py", config, train_seconds, metrics, history, model)
+    session.write_outputs(args, "echo_partial.py", session.config_of(args, batch_size=batch_size), train_seconds,
+                          metrics, history, model)
     return 0
 
 

@@ -99,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Solved {solved} of {args.trials} trials (every step of both sequences right)")
     metrics = {key: results[0][key] for key in ("correct_steps", "total_steps", "last_steps_correct", "solved")}
     metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
-    config = {k: str(v) if v is not None and not isinstance(v, (int, float, bool, str)) else v
-              for k, v in vars(args).items()}
+    config = session.config_of(args)
     train_seconds = None if args.load else total_seconds
     session.write_outputs(args, "memory_demo.py", config, train_seconds, metrics, first_history, first_model)
     return 0
