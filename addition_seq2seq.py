@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="onehot: the tutorial's; integer: character indices through an Embedding")
     parser.add_argument("--mask", action="store_true", help="mask the padding of the questions")
     parser.add_argument("--reverse", action="store_true", help="feed each question reversed")
+    parser.add_argument("--decay", action="store_true",
+                        help="decay Adam's learning rate to 0 over the run (cosine); the tutorial keeps it constant")
     parser.add_argument("--holdout", type=cli.fraction, default=0.0,
                         help="fraction of distinct operand tuples never trained on, evaluated apart")
     parser.add_argument("--ask", action="append", default=[], metavar="QUESTION",
@@ -45,7 +47,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--ops {args.ops!r}: {error}")
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
-    asked = [arithmetic.parse_question(q, args.terms, args.largest, args.ops) for q in args.ask]
+    asked = []
+    for question in args.ask:
+        try:
+            asked.append(arithmetic.parse_question(question, args.terms, args.largest, args.ops))
+        except ValueError as error:
+            parser.error(f"--ask: {error}")
+    unseen = arithmetic.all_held_out(args.terms, args.largest, args.ops, args.holdout, args.seed) \
+        if args.holdout else None
+    if unseen is not None and len(unseen) in (0, args.largest**args.terms * len(args.ops) ** (args.terms - 1)):
+        parser.error(f"--holdout {args.holdout} holds out {'none' if not len(unseen) else 'all'} of the "
+                     f"{args.largest ** args.terms} operand tuples: change it or --largest")
     session.seed_everything(args.seed)
     rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
@@ -81,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,
                               args.decoder, args.encoding, args.mask)
+        if args.decay:
+            seq2seq.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
         if not args.quiet:
             model.summary()
         started = time.perf_counter()
@@ -100,15 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         print(row)
     print(reporting.summary_line(metrics, len(expected)))
     if args.holdout:
-        unseen = arithmetic.all_held_out(args.terms, args.largest, args.ops, args.holdout, args.seed) \
-            or draw(args.examples, from_held_out=True)
-        if len(unseen):
-            unseen_expected = arithmetic.format_answers(unseen, out_width)
-            metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, answer(unseen))
-            print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
-                  f"over {len(unseen)} questions")
-        else:
-            print("Held out: no operand tuple fell in the held-out fraction; nothing to evaluate")
+        if unseen is None:  # too many to list: a sample of them
+            unseen = draw(args.examples, from_held_out=True)
+        unseen_expected = arithmetic.format_answers(unseen, out_width)
+        metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, answer(unseen))
+        print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
+              f"over {len(unseen)} questions")
     if asked:
         questions = arithmetic.Questions([q for a in asked for q in a.operands],
                                          [o for a in asked for o in a.operators],

@@ -7,6 +7,7 @@ tutorial's own settings (`+` only, nothing held out), exactly the tutorial's ran
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from dataclasses import dataclass
@@ -147,21 +148,23 @@ def random_questions(n: int, terms: int, largest: int, ops: str, rng: random.Ran
 
 
 def all_held_out(terms: int, largest: int, ops: str, holdout: float, salt: int) -> Questions | None:
-    """Every held-out operand tuple, with the one operator of `ops` between terms.
+    """Every held-out operand tuple, with every combination of operators from `ops`.
 
-    None when there is more than one operator or the operand space is larger than
-    MAX_ENUMERATED: then sample them with `random_questions(..., from_held_out=True)`.
+    None when that is more than MAX_ENUMERATED questions: sample them with
+    `random_questions(..., from_held_out=True)` instead. May be empty for tiny operand spaces.
     """
     require_positive_int("terms", terms)
     require_positive_int("largest", largest)
     check_ops(ops)
     require_fraction("holdout", holdout, allow_zero=False)
-    if len(ops) > 1 or largest**terms > MAX_ENUMERATED:
+    if largest**terms * len(ops) ** (terms - 1) > MAX_ENUMERATED:
         return None
     grid = np.indices((largest,) * terms).reshape(terms, -1).T + 1
     rows = grid[held_out(grid, largest, holdout, salt)].tolist()
-    operators = [[ops[0]] * (terms - 1) for _ in rows]
-    return Questions(rows, operators, [evaluate(r, o) for r, o in zip(rows, operators)])
+    combos = [list(c) for c in itertools.product(ops, repeat=terms - 1)]
+    operands = [row for row in rows for _ in combos]
+    operators = [combo for _ in rows for combo in combos]
+    return Questions(operands, operators, [evaluate(r, o) for r, o in zip(operands, operators)])
 
 
 def format_questions(questions: Questions, width: int, reverse: bool = False) -> list[str]:
