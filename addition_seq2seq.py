@@ -86,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     history, train_seconds = None, None
     if args.load:
         model = keras.models.load_model(args.load)
-        expected_length = in_width + (out_width if args.decoder == "feedback" else 0)
-        if model.inputs[0].shape[1] != expected_length:
-            raise ValueError(f"--load {args.load}: the model reads {model.inputs[0].shape[1]} characters, "
-                             f"these flags give {expected_length}: pass the flags it was trained with")
+        reads = in_width + (out_width if args.decoder == "feedback" else 0)
+        shapes = (tuple(model.inputs[0].shape[1:2]), tuple(model.outputs[0].shape[1:]))
+        if shapes != ((reads,), (out_width, len(alphabet))):
+            raise ValueError(f"--load {args.load}: the model reads and writes {shapes}, these flags "
+                             f"need {((reads,), (out_width, len(alphabet)))}: pass the flags it was trained with")
     else:
         model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,
                               args.decoder, args.encoding, args.mask)

@@ -50,6 +50,12 @@ def encode_text(strings: Sequence[str], alphabet: str, kind: str, zero_pad: bool
     return vectors
 
 
+def _input(length: int, n_chars: int, kind: str) -> keras.KerasTensor:
+    if kind == "integer":
+        return keras.Input(shape=(length,), dtype="int32")
+    return keras.Input(shape=(length, n_chars), dtype="float32")
+
+
 def _question_path(inputs: keras.KerasTensor, n_chars: int, kind: str, mask: bool) -> keras.KerasTensor:
     if kind == "integer":
         return layers.Embedding(n_chars, EMBED_DIM, mask_zero=mask, name="question_embedding")(inputs)
@@ -73,14 +79,11 @@ def build(in_length: int, out_length: int, n_chars: int, encoder_units: int = 10
         return models.seq2seq_repeat(in_length, out_length, n_chars, encoder_units, decoder_units)
     softmax = layers.TimeDistributed(layers.Dense(n_chars, activation="softmax"))
     if decoder == "repeat":
-        inputs = keras.Input(shape=(in_length, n_chars) if kind == "onehot" else (in_length,),
-                             dtype="float32" if kind == "onehot" else "int32")
+        inputs = _input(in_length, n_chars, kind)
         state = layers.LSTM(encoder_units)(_question_path(inputs, n_chars, kind, mask))
         decoded = layers.LSTM(decoder_units, return_sequences=True)(layers.RepeatVector(out_length)(state))
     else:
-        length = in_length + out_length
-        inputs = keras.Input(shape=(length, n_chars) if kind == "onehot" else (length,),
-                             dtype="float32" if kind == "onehot" else "int32")
+        inputs = _input(in_length + out_length, n_chars, kind)
         question, previous = inputs[:, :in_length], inputs[:, in_length:]
         _, h, c = layers.LSTM(encoder_units, return_state=True)(_question_path(question, n_chars, kind, mask))
         if kind == "integer":
@@ -94,8 +97,9 @@ def build(in_length: int, out_length: int, n_chars: int, encoder_units: int = 10
 def decay_learning_rate(model: keras.Model, total_steps: int) -> keras.Model:
     """Recompile `model` with Adam's default rate 0.001 decayed to 0 over `total_steps` (cosine).
 
-    Not the tutorial's (constant 0.001): at the end of training a constant rate keeps the weights
-    jittering; decaying it is the usual cheap way to turn 99% per character into 99% whole answers.
+    Not the tutorial's (constant 0.001): at the end of a long run a constant rate keeps the weights
+    jittering, and decaying it turned three-digit addition from 98.3% to 99.7% whole answers right.
+    In a short run it costs learning instead (two digits: 99.7% -> 95.6%); README has the figures.
     """
     require_positive_int("total_steps", total_steps)
     schedule = keras.optimizers.schedules.CosineDecay(0.001, total_steps)
