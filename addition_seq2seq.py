@@ -13,6 +13,7 @@ import random
 import time
 
 import keras
+import numpy as np
 
 from common import arithmetic, cli, encoding, reporting, seq2seq, session, training
 
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mask", action="store_true", help="mask the padding of the questions")
     parser.add_argument("--reverse", action="store_true", help="feed each question reversed")
     parser.add_argument("--decay", action="store_true",
-                        help="decay Adam's learning rate to 0 over the run (cosine); the tutorial keeps it constant")
+                        help="decay Adam's learning rate to 0 over the run (cosine); "
+                             "the tutorial keeps it constant")
     parser.add_argument("--holdout", type=cli.fraction, default=0.0,
                         help="fraction of distinct operand tuples never trained on, evaluated apart")
     parser.add_argument("--ask", action="append", default=[], metavar="QUESTION",
@@ -53,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
             asked.append(arithmetic.parse_question(question, args.terms, args.largest, args.ops))
         except ValueError as error:
             parser.error(f"--ask: {error}")
-    unseen = arithmetic.all_held_out(args.terms, args.largest, args.ops, args.holdout, args.seed) \
-        if args.holdout else None
-    if unseen is not None and len(unseen) in (0, args.largest**args.terms * len(args.ops) ** (args.terms - 1)):
+    unseen = None  # every held-out question, when they are few enough to list
+    if args.holdout:
+        unseen = arithmetic.all_held_out(args.terms, args.largest, args.ops, args.holdout, args.seed)
+    every_question = args.largest**args.terms * len(args.ops) ** (args.terms - 1)
+    if unseen is not None and len(unseen) in (0, every_question):
         parser.error(f"--holdout {args.holdout} holds out {'none' if not len(unseen) else 'all'} of the "
                      f"{args.largest ** args.terms} operand tuples: change it or --largest")
     session.seed_everything(args.seed)
@@ -89,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         reads = in_width + (out_width if args.decoder == "feedback" else 0)
         shapes = (tuple(model.inputs[0].shape[1:2]), tuple(model.outputs[0].shape[1:]))
         if shapes != ((reads,), (out_width, len(alphabet))):
-            raise ValueError(f"--load {args.load}: the model reads and writes {shapes}, these flags "
-                             f"need {((reads,), (out_width, len(alphabet)))}: pass the flags it was trained with")
+            raise ValueError(f"--load {args.load}: the model reads and writes {shapes}, these flags need "
+                             f"{((reads,), (out_width, len(alphabet)))}: pass the flags it was trained with")
     else:
         model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,
                               args.decoder, args.encoding, args.mask)
@@ -109,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     predicted = answer(questions)
     metrics = {
         "exact_match": reporting.exact_match(expected, predicted),
-        "char_accuracy": reporting.element_accuracy([list(e) for e in expected], [list(p) for p in predicted]),
+        "char_accuracy": reporting.element_accuracy([list(e) for e in expected],
+                                                    [list(p) for p in predicted]),
     }
     for row in reporting.first_rows([reporting.string_row(e, p) for e, p in zip(expected, predicted)]):
         print(row)
@@ -125,9 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         questions = arithmetic.Questions([q for a in asked for q in a.operands],
                                          [o for a in asked for o in a.operators],
                                          [r for a in asked for r in a.results])
-        for text, truth, reply in zip(args.ask, arithmetic.format_answers(questions, out_width),
-                                      answer(questions)):
-            print(f"Question={text}, Expected={truth.strip()}, Predicted={reply.strip()}")
+        truths = arithmetic.format_answers(questions, out_width)
+        marks = arithmetic.held_out(np.array(questions.operands), args.largest, args.holdout, args.seed)
+        for text, truth, reply, was_held_out in zip(args.ask, truths, answer(questions), marks):
+            note = " (held out: never trained on)" if was_held_out else ""
+            print(f"Question={text}, Expected={truth.strip()}, Predicted={reply.strip()}{note}")
     if train_seconds is not None:
         print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 import addition_seq2seq
+from common import arithmetic
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -84,10 +85,13 @@ def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, ca
     assert document["metrics"]["exact_match"] >= at_least
 
 
-def test_holdout_is_reported_apart(capsys, tmp_path):
-    out, document = _run([*TINY, "--holdout", "0.3"], capsys, tmp_path)
+def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsys, tmp_path):
+    held = arithmetic.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
+    question = f"{held[0]}+{held[1]}"
+    out, document = _run([*TINY, "--holdout", "0.3", "--ask", question], capsys, tmp_path)
     assert set(document["metrics"]) == {"exact_match", "char_accuracy", "holdout_exact_match"}
     assert "Held out (never trained on): exact_match=" in out
+    assert f"Question={question}, Expected={sum(held)}, " in out and out.count("(held out: never trained on)") == 1
 
 
 def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
