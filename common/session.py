@@ -34,7 +34,7 @@ def config_of(args: Any, **extra: Any) -> dict[str, Any]:
     """The run's settings as JSON values (paths as strings), plus any settings derived from them."""
     config = {}
     for key, value in vars(args).items():
-        plain = value is None or isinstance(value, (int, float, bool, str))
+        plain = value is None or isinstance(value, (int, float, bool, str, list))
         config[key] = value if plain else str(value)
     config.update(extra)
     return config

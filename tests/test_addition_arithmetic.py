@@ -1,0 +1,129 @@
+"""Questions, held-out tuples, text encodings and the feedback decoder, without training."""
+
+import random
+
+import numpy as np
+import pytest
+
+from common import arithmetic, data, encoding, seq2seq, session
+
+
+def test_the_tutorial_draw_and_worked_example_are_reproduced():
+    questions = arithmetic.random_questions(1, 2, 10, "+", random.Random(1))
+    assert (questions.operands, questions.results) == ([[3, 10]], [13])
+    texts = arithmetic.format_questions(questions, arithmetic.question_width(2, 10))
+    answers = arithmetic.format_answers(questions, arithmetic.answer_width(2, 10, "+"))
+    assert (texts, answers) == ([" 3+10"], ["13"])
+    alphabet = encoding.make_alphabet("+")
+    assert encoding.integer_encode(texts, alphabet).tolist() == [[11, 3, 10, 1, 0]]
+    assert seq2seq.encode_text(texts, alphabet, "onehot").shape == (1, 5, 12)
+
+
+def test_plus_only_without_holdout_is_exactly_random_sum_pairs():
+    ours = arithmetic.random_questions(50, 3, 99, "+", random.Random(7))
+    theirs = data.random_sum_pairs(50, 3, 99, random.Random(7))
+    assert (ours.operands, ours.results) == (theirs[0], theirs[1])
+
+
+@pytest.mark.parametrize("operands, operators, value", [
+    ([2, 3, 4], ["+", "*"], 14), ([2, 3, 4], ["*", "+"], 10), ([10, 2, 3, 1], ["-", "*", "-"], 3),
+    ([5, 9], ["-"], -4), ([7], [], 7), ([3, 4, 5], ["*", "*"], 60), ([1, 9, 9], ["-", "*"], -80),
+])
+def test_evaluate_follows_the_usual_precedence(operands, operators, value):
+    assert arithmetic.evaluate(operands, operators) == value
+
+
+@pytest.mark.parametrize("terms, largest, ops", [
+    (2, 10, "+"), (2, 10, "-"), (3, 9, "+-*"), (4, 5, "*-"), (3, 99, "-"), (1, 7, "+"),
+])
+def test_every_answer_fits_its_width_and_round_trips_through_the_encoding(terms, largest, ops):
+    questions = arithmetic.random_questions(400, terms, largest, ops, random.Random(0))
+    low, high = arithmetic.result_bounds(terms, largest, ops)
+    assert all(low <= r <= high for r in questions.results)
+    alphabet = encoding.make_alphabet(ops)
+    answers = arithmetic.format_answers(questions, arithmetic.answer_width(terms, largest, ops))
+    vectors = seq2seq.encode_text(answers, alphabet, "onehot")
+    decoded = encoding.decode_strings(vectors, alphabet)
+    assert [int(a) for a in decoded] == questions.results
+    if "-" in ops and terms > 1:
+        assert min(questions.results) < 0
+    texts = arithmetic.format_questions(questions, arithmetic.question_width(terms, largest))
+    for kind in seq2seq.ENCODINGS:
+        assert seq2seq.encode_text(texts, alphabet, kind).shape[:2] == (400, len(texts[0]))
+
+
+def test_reverse_reverses_the_padded_question():
+    questions = arithmetic.Questions([[3, 10]], [["+"]], [13])
+    assert arithmetic.format_questions(questions, 5, reverse=True) == ["01+3 "]
+
+
+def test_held_out_tuples_are_never_drawn_for_training_and_only_they_are_drawn_for_testing():
+    rng = random.Random(3)
+    train = arithmetic.random_questions(3000, 2, 20, "+", rng, holdout=0.2, salt=5)
+    test = arithmetic.random_questions(300, 2, 20, "+", rng, holdout=0.2, salt=5, from_held_out=True)
+    held = arithmetic.all_held_out(2, 20, "+", 0.2, salt=5)
+    held_set = {tuple(row) for row in held.operands}
+    assert not {tuple(row) for row in train.operands} & held_set
+    assert {tuple(row) for row in test.operands} <= held_set
+    assert 0.12 < len(held) / 400 < 0.28
+    assert held_set != {tuple(r) for r in arithmetic.all_held_out(2, 20, "+", 0.2, salt=6).operands}
+
+
+def test_the_split_is_by_operand_tuple_so_order_matters_and_it_scales_to_any_space():
+    marks = arithmetic.held_out(np.array([[1, 2], [2, 1]] * 3), 1000, 0.5, 0)
+    assert marks[:2].tolist() == marks[2:4].tolist() == marks[4:].tolist()
+    big = np.array(np.random.default_rng(0).integers(1, 1000, size=(20000, 3)))
+    assert 0.08 < arithmetic.held_out(big, 999, 0.1, 1).mean() < 0.12
+    assert arithmetic.all_held_out(3, 999, "+", 0.1, 1) is None
+
+
+@pytest.mark.parametrize("text, named", [
+    ("3+", "malformed"), ("", "malformed"), ("a+b", "malformed"), ("3++4", "malformed"),
+    ("3*4", "malformed"), ("3+4+5", "has 3 numbers"), ("0+4", "0 is outside"), ("3+11", "11 is outside"),
+])
+def test_malformed_questions_are_refused_with_their_reason(text, named):
+    with pytest.raises(ValueError, match=named):
+        arithmetic.parse_question(text, 2, 10, "+-")
+
+
+def test_a_well_formed_question_is_parsed_with_its_true_answer():
+    parsed = arithmetic.parse_question(" 12 - 50*3", 3, 99, "-*")
+    assert (parsed.operands, parsed.operators, parsed.results) == ([[12, 50, 3]], [["-", "*"]], [-138])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: arithmetic.check_ops("+/"), lambda: arithmetic.check_ops("++"),
+    lambda: arithmetic.result_bounds(0, 10, "+"), lambda: arithmetic.held_out(np.ones((2, 2)), 10, 1.0, 0),
+    lambda: arithmetic.random_questions(5, 2, 10, "+", random.Random(0), from_held_out=True),
+    lambda: seq2seq.encode_text(["1+2"], "0123456789+ ", "binary"),
+    lambda: seq2seq.build(5, 2, 12, decoder="attention"),
+    lambda: seq2seq.build(0, 2, 12),
+])
+def test_bad_arguments_are_refused(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_masked_inputs_zero_or_index_the_padding():
+    alphabet = encoding.make_alphabet("+")
+    onehot = seq2seq.encode_text([" 3+10"], alphabet, "onehot", zero_pad=True)
+    assert onehot[0, 0].sum() == 0 and onehot[0, 1:].sum(axis=-1).tolist() == [1, 1, 1, 1]
+    assert seq2seq.encode_text([" 3+10"], alphabet, "integer").tolist() == [[0, 4, 11, 2, 1]]
+
+
+@pytest.mark.parametrize("kind, mask", [("onehot", False), ("integer", True)])
+def test_the_feedback_decoder_is_causal_so_greedy_decoding_is_exact(kind, mask):
+    session.seed_everything(0)
+    alphabet = encoding.make_alphabet("+")
+    model = seq2seq.build(5, 3, len(alphabet), 16, decoder="feedback", kind=kind, mask=mask)
+    questions = seq2seq.encode_text([" 3+10", "99+99"], alphabet, kind, zero_pad=mask)
+    first = seq2seq.training_inputs(questions, [" 13", "198"], alphabet, kind, "feedback")
+    second = seq2seq.training_inputs(questions, [" 77", "111"], alphabet, kind, "feedback")
+    # The fed-back characters differ only at the last step, so only its outputs may differ.
+    a, b = model.predict(first, verbose=0), model.predict(second, verbose=0)
+    np.testing.assert_allclose(a[:, :2], b[:, :2], rtol=1e-5, atol=1e-7)
+    assert not np.allclose(a[:, 2], b[:, 2])
+    # Greedy answers are fixed points: fed back in one pass, the model predicts them again.
+    greedy = seq2seq.answer(model, questions, 3, alphabet, kind, "feedback")
+    again = model.predict(seq2seq.training_inputs(questions, greedy, alphabet, kind, "feedback"), verbose=0)
+    assert encoding.decode_strings(again, alphabet) == greedy

@@ -1,0 +1,30 @@
+"""addition_mapping.py: the tutorial's LSTM mapping, its data stream and its RMSE."""
+
+import json
+
+import addition_mapping
+
+TUTORIAL_EXPECTED = [110, 122, 104, 103, 163, 100, 56, 61, 109, 129, 98, 60, 66, 63, 84, 148, 96,
+                     33, 75, 64]
+TUTORIAL_RMSE = 0.565685
+
+
+def _run(argv, capsys, tmp_path):
+    path = tmp_path / "run.json"
+    assert addition_mapping.main([*argv, "--json", str(path)]) == 0
+    return capsys.readouterr().out, json.loads(path.read_text())
+
+
+def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
+    out, document = _run(["--quiet"], capsys, tmp_path)
+    rows = [line for line in out.splitlines() if line.startswith("Expected=")]
+    assert [int(row.split(",")[0].split("=")[1]) for row in rows] == TUTORIAL_EXPECTED
+    assert document["metrics"]["rmse"] <= TUTORIAL_RMSE
+    assert out.startswith("RMSE: ")
+
+
+def test_a_tiny_run_of_each_model_prints_the_table_and_writes_the_figures(capsys, tmp_path):
+    for flags in (["--loop", "plain"], ["--two-layer"], ["--terms", "3", "--largest", "20"]):
+        out, document = _run(["--epochs", "2", "--examples", "10", "--quiet", *flags], capsys, tmp_path)
+        assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 10
+        assert set(document["metrics"]) == {"rmse", "exact_match"}

@@ -1,0 +1,132 @@
+"""addition_seq2seq.py: the tutorial reproduced, then every extension exercised through the script."""
+
+import json
+
+import pytest
+
+import addition_seq2seq
+from common import arithmetic
+
+TUTORIAL_ROWS = """Expected=13, Predicted=13
+Expected=13, Predicted=13
+Expected=13, Predicted=13
+Expected= 9, Predicted= 9
+Expected=11, Predicted=11
+Expected=18, Predicted=18
+Expected=15, Predicted=15
+Expected=14, Predicted=14
+Expected= 6, Predicted= 6
+Expected=15, Predicted=15
+Expected= 9, Predicted= 9
+Expected=10, Predicted=10
+Expected= 8, Predicted= 8
+Expected=14, Predicted=14
+Expected=14, Predicted=14
+Expected=19, Predicted=19
+Expected= 4, Predicted= 4
+Expected=13, Predicted=13
+Expected= 9, Predicted= 9
+Expected=12, Predicted=12""".splitlines()
+
+TINY = ["--epochs", "2", "--examples", "40", "--quiet"]
+
+
+def _run(argv, capsys, tmp_path):
+    path = tmp_path / "run.json"
+    assert addition_seq2seq.main([*argv, "--json", str(path)]) == 0
+    return capsys.readouterr().out, json.loads(path.read_text())
+
+
+def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
+    out, document = _run([], capsys, tmp_path)
+    assert "repeat_vector" in out  # model.summary(), as the tutorial prints it
+    rows = [line for line in out.splitlines() if line.startswith("Expected=")]
+    assert rows == TUTORIAL_ROWS
+    assert document["metrics"] == {"exact_match": 1.0, "char_accuracy": 1.0}
+
+
+def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
+    out, document = _run(TINY, capsys, tmp_path)
+    assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 20
+    assert "Summary over all 40 evaluation samples: exact_match=" in out
+    assert set(document["metrics"]) == {"exact_match", "char_accuracy"}
+    assert document["config"]["largest"] == 10 and document["train_seconds"] > 0
+
+
+def test_the_plain_loop_runs_the_feedback_decoder_too(capsys, tmp_path):
+    _, document = _run([*TINY, "--loop", "plain", "--decoder", "feedback"], capsys, tmp_path)
+    assert document["config"]["loop"] == "plain"
+
+
+@pytest.mark.parametrize("ops", ["-", "*", "+-*"])
+def test_every_operator_trains_and_negative_answers_are_spelled(ops, capsys, tmp_path):
+    out, document = _run([*TINY, "--ops", ops, "--terms", "3", "--largest", "9"], capsys, tmp_path)
+    expected = [line.split(",")[0].split("=")[1] for line in out.splitlines() if line.startswith("Expected=")]
+    assert all(len(e) == len(expected[0]) for e in expected)
+    assert any(e.strip().startswith("-") for e in expected) == ("-" in ops)
+    assert 0 <= document["metrics"]["char_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("flags", [["--mask"], ["--encoding", "integer"], ["--reverse", "--encoding", "integer"]])
+def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
+    out, document = _run([*TINY, *flags], capsys, tmp_path)
+    assert "Summary over all 40 evaluation samples" in out and document["config"]["mask"] == ("--mask" in flags)
+
+
+@pytest.mark.parametrize("flags, at_least", [
+    (["--reverse"], 0.95),
+    (["--encoding", "integer", "--mask", "--decoder", "feedback", "--reverse"], 0.95),
+    # Measured 0.846 with seed 1: unreversed, the fed-back decoder learns slower in this budget.
+    (["--decoder", "feedback"], 0.75),
+])
+def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, capsys, tmp_path):
+    # The tutorial's data and budget (30 epochs of 1000, batch 10), where its own model gets 100%.
+    _, document = _run(["--quiet", *flags], capsys, tmp_path)
+    assert document["metrics"]["exact_match"] >= at_least
+
+
+def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsys, tmp_path):
+    held = arithmetic.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
+    question = f"{held[0]}+{held[1]}"
+    out, document = _run([*TINY, "--holdout", "0.3", "--ask", question], capsys, tmp_path)
+    assert set(document["metrics"]) == {"exact_match", "char_accuracy", "holdout_exact_match"}
+    assert "Held out (never trained on): exact_match=" in out
+    assert f"Question={question}, Expected={sum(held)}, " in out and out.count("(held out: never trained on)") == 1
+
+
+def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
+    model = tmp_path / "model.keras"
+    flags = ["--decoder", "feedback", "--encoding", "integer", "--ops", "+-"]
+    out, _ = _run([*TINY, *flags, "--ask", "3+10", "--ask", "2-9", "--save", str(model)], capsys, tmp_path)
+    assert "Question=3+10, Expected=13, Predicted=" in out and "Question=2-9, Expected=-7, Predicted=" in out
+    answers = [line for line in out.splitlines() if line.startswith("Question=")]
+    out, document = _run(["--load", str(model), "--quiet", "--examples", "40", *flags,
+                          "--ask", "3+10", "--ask", "2-9"], capsys, tmp_path)
+    assert [line for line in out.splitlines() if line.startswith("Question=")] == answers
+    assert document["train_seconds"] is None
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--ask", "3+"], "'3+' is malformed"),
+    (["--ask", "3*4"], "'3*4' is malformed"),
+    (["--ask", "30+4"], "30 is outside"),
+    (["--ops", "/"], "'/'"),
+    (["--holdout", "1"], "1.0"),
+    (["--decoder", "attention"], "attention"),
+    (["--batch-size", "7"], "--batch-size 7"),
+    (["--largest", "1", "--holdout", "0.5"], "of the 1 operand tuples"),
+])
+def test_misuse_is_one_line_status_2_and_nothing_written(argv, named, capsys, tmp_path):
+    path = tmp_path / "run.json"
+    with pytest.raises(SystemExit) as stopped:
+        addition_seq2seq.main([*argv, "--json", str(path)])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and len(err.strip().splitlines()) == 1 and named in err
+    assert not path.exists()
+
+
+def test_loading_with_other_flags_is_refused(capsys, tmp_path):
+    model = tmp_path / "model.keras"
+    _run([*TINY, "--save", str(model)], capsys, tmp_path)
+    with pytest.raises(ValueError, match="pass the flags it was trained with"):
+        addition_seq2seq.main(["--load", str(model), "--largest", "99", "--quiet"])
