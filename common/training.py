@@ -10,6 +10,7 @@ compute the same weights.
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -117,12 +118,16 @@ class _CompiledSteps:
     """One traced TensorFlow loop over many training steps of one model."""
 
     def __init__(self, model: keras.Model, metric: str | None):
-        self.model = model
+        self._model = weakref.ref(model)  # cached per model: must not keep it alive
         self.metric = metric
         self.states = stateful_variables(model)
         self.recurrent = _short_recurrent_layers(model)
         self._run_graph = tf.function(self._run, reduce_retracing=True)
         self._predict_graph = tf.function(self._predict, reduce_retracing=True)
+
+    @property
+    def model(self) -> keras.Model:
+        return self._model()
 
     def run(self, xs: tf.Tensor, ys: tf.Tensor, keep_state: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with _unrolled(self.recurrent):
@@ -177,6 +182,19 @@ class _CompiledSteps:
         return outputs.stack()
 
 
+_COMPILED: "weakref.WeakKeyDictionary[keras.Model, dict[str | None, _CompiledSteps]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _compiled_for(model: keras.Model, metric: str | None) -> _CompiledSteps:
+    """One traced loop per model and metric, reused across calls instead of retraced."""
+    per_model = _COMPILED.setdefault(model, {})
+    if metric not in per_model:
+        per_model[metric] = _CompiledSteps(model, metric)
+    return per_model[metric]
+
+
 def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> None:
     """Create the optimizer's and the loss's variables eagerly, before the loop is traced."""
     if model.optimizer is None:
@@ -219,7 +237,7 @@ def train(
     keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
 
     _build_for_loop(model, first_x, first_y, batch_size)
-    compiled = _CompiledSteps(model, metric)
+    compiled = _compiled_for(model, metric)
     bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
     history = History()
     pending = [(first_x, first_y)]
@@ -302,7 +320,7 @@ def predict(
     sequence_steps = (sequence_samples or len(x)) // batch_size
     keep_state = (np.arange(steps) % sequence_steps != 0).astype(np.float32)
     xs = x.reshape((steps, batch_size) + x.shape[1:])
-    outputs = _CompiledSteps(model, None).predict(tf.constant(xs, dtype=_input_dtype(model)), tf.constant(keep_state))
+    outputs = _compiled_for(model, None).predict(tf.constant(xs, dtype=_input_dtype(model)), tf.constant(keep_state))
     reset_states(model)
     return outputs.numpy().reshape((len(x),) + tuple(outputs.shape[2:]))
 
