@@ -107,6 +107,25 @@ def formulation_arrays(formulation: str, a: np.ndarray, b: np.ndarray, bits: int
     raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
 
 
+def chain_problems(x: np.ndarray, y: np.ndarray, per_sequence: int,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle serial problems and join `per_sequence` of them end to end into one sequence each.
+
+    Each problem ends with its (0, 0) carry step, after which the carry is 0 again, so a joined
+    sequence is a stream of independent additions that the LSTM reads without a state reset. A
+    model trained only from a zero state on 9-step problems may keep an unbounded, still-drifting
+    state; reading many problems in one go forces a state that returns to the same few values.
+    """
+    require_positive_int("per_sequence", per_sequence)
+    if x.ndim != 3 or y.ndim != 3 or len(x) != len(y) or len(x) % per_sequence:
+        raise ValueError(f"need serial arrays whose {len(x)} problems divide into groups of {per_sequence}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+    order = rng.permutation(len(x))
+    steps = x.shape[1] * per_sequence
+    return x[order].reshape(-1, steps, x.shape[2]), y[order].reshape(-1, steps, y.shape[2])
+
+
 def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     """Model outputs -> rounded sum bits, MSB first, (n, bits+1): the tutorial's printed order."""
     outputs = np.rint(np.asarray(outputs, dtype=np.float64)).clip(0, 1).astype(np.int8)
@@ -117,17 +136,22 @@ def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
 
 
-def sampled_dataset(formulation: str, bits: int, batch_size: int, seed: int) -> tf.data.Dataset:
+def sampled_dataset(formulation: str, bits: int, batch_size: int, seed: int,
+                    per_sequence: int = 1) -> tf.data.Dataset:
     """An endless stream of batches of pairs drawn uniformly from all 4**bits, encoded in TensorFlow.
 
     Memory stays at one batch however many pairs there are: nothing is enumerated, and the same
-    seed gives the same stream.
+    seed gives the same stream. Serial problems are joined `per_sequence` at a time, as
+    `chain_problems` joins them.
     """
     if formulation not in FORMULATIONS:
         raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
     require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
     require_positive_int("batch_size", batch_size)
     require_int("seed", seed, minimum=0)
+    require_positive_int("per_sequence", per_sequence)
+    if formulation == "tutorial" and per_sequence != 1:
+        raise ValueError("only serial problems can be joined (per_sequence must be 1)")
     mask = tf.constant(4**bits - 1, tf.int64)
 
     def encode(raw: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -144,9 +168,10 @@ def sampled_dataset(formulation: str, bits: int, batch_size: int, seed: int) -> 
             return x, sum_bits[:, ::-1]
         pad = tf.zeros_like(a_bits[:, :1])
         x = tf.stack([tf.concat([a_bits, pad], 1), tf.concat([b_bits, pad], 1)], axis=-1)
-        return x, sum_bits[..., None]
+        steps = per_sequence * (bits + 1)
+        return tf.reshape(x, (batch_size, steps, 2)), tf.reshape(sum_bits, (batch_size, steps, 1))
 
-    return (tf.data.Dataset.random(seed=seed).batch(batch_size, drop_remainder=True)
+    return (tf.data.Dataset.random(seed=seed).batch(batch_size * per_sequence, drop_remainder=True)
             .map(encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
             .prefetch(tf.data.AUTOTUNE))
 
