@@ -9,6 +9,7 @@ asks for the sum bit at each step: a small LSTM then learns the carry and adds l
 
 from __future__ import annotations
 
+import argparse
 import resource
 import time
 
@@ -22,6 +23,17 @@ TUTORIAL_ROWS = 100
 ALL_PAIRS_LIMIT = 4**10
 """Up to this many pairs (10 bits) are enumerated in memory; beyond it pairs are sampled per epoch."""
 LIMIT_SEARCH_MAX_BITS = 4096
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be > 0")
+    return value
 
 
 def build_parser() -> cli.ArgumentParser:
@@ -43,6 +55,8 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--dropout", type=cli.fraction, default=0.2, help="dropout (tutorial formulation)")
     parser.add_argument("--serial-loss", choices=binary.SERIAL_LOSSES, default="binary_crossentropy",
                         help="loss of the serial formulation")
+    parser.add_argument("--learning-rate", type=positive_float, default=0.001,
+                        help="Adam's learning rate (0.001, Keras' default, is the tutorial's)")
     parser.add_argument("--batch-size", type=cli.positive_int,
                         help="batch size (default: 128 pairs tutorial, 32 sequences serial)")
     parser.add_argument("--pairs-per-epoch", type=cli.positive_int,
@@ -164,18 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with strategy.scope():
             if serial:
-                model = binary.serial_adder(units, args.serial_loss)
+                model = binary.serial_adder(units, args.serial_loss, args.learning_rate)
             else:
                 model = models.binary_adder(2 * bits, bits + 1, units, args.dropout)
                 # "accuracy" on 9 sigmoid outputs would resolve to categorical accuracy: count bits.
-                model.compile(loss="mean_squared_error", optimizer="adam", metrics=["binary_accuracy"])
+                model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(args.learning_rate),
+                              metrics=["binary_accuracy"])
         if not args.quiet:
             model.summary()
         if args.diagram:
             draw_diagram(model, args.diagram)
         callbacks = []
         if args.until_exact:
-            until = binary.UntilExact(x_train, y_train, seed=args.seed)
+            until = binary.UntilExact(x, y, seed=args.seed)
             callbacks.append(until)
         verbose = 0 if args.quiet else 2
         started = time.perf_counter()
@@ -186,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             pairs = args.pairs_per_epoch or ALL_PAIRS_LIMIT
             stream = binary.sampled_dataset(args.formulation, bits, args.batch_size, args.seed, args.chain)
             fitted = model.fit(stream, epochs=args.epochs, steps_per_epoch=pairs // (args.batch_size * args.chain),
-                               callbacks=callbacks, verbose=verbose)
+                               shuffle=False, callbacks=callbacks, verbose=verbose)
         train_seconds = time.perf_counter() - started
         accuracy_key = "binary_accuracy" if "binary_accuracy" in fitted.history else "accuracy"
         history = History(loss=[float(v) for v in fitted.history["loss"]],
@@ -216,12 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.find_limit:
         good, bad = largest_exact_width(model, bits, args.test_pairs, rng)
         metrics["largest_exact_bits"], metrics["first_wrong_bits"] = good, bad
-        print(f"Largest width with all {args.test_pairs} random pairs right: {good} bits "
-              f"(first width with a wrong pair: {bad if bad else f'none up to {LIMIT_SEARCH_MAX_BITS}'})")
+        print(f"Largest width with all {args.test_pairs} random pairs right: "
+              f"{f'{good} bits' if good else 'none'} (first width with a wrong pair: "
+              f"{f'{bad} bits' if bad else f'none up to {LIMIT_SEARCH_MAX_BITS}'})")
 
     if train_seconds is not None:
         epochs_run = len(history.loss)
         metrics["epochs_run"], metrics["train_seconds_per_epoch"] = epochs_run, train_seconds / epochs_run
+        metrics["final_loss"] = history.loss[-1]
         print(f"Trained {epochs_run} epochs in {train_seconds:.1f} s ({train_seconds / epochs_run:.2f} s/epoch), "
               f"final loss {history.loss[-1]:.4f}")
     if until is not None:

@@ -194,12 +194,15 @@ def _bit_arrays(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.
     return a_bits.astype(np.int8), b_bits.astype(np.int8)
 
 
-def serial_adder(units: int = 8, loss: str = "binary_crossentropy") -> keras.Model:
+def serial_adder(units: int = 4, loss: str = "binary_crossentropy",
+                 learning_rate: float = 0.001) -> keras.Model:
     """LSTM(units, return_sequences) -> Dense(1, sigmoid) at every step, over any number of steps.
 
     The input length is left open (None) so that a model trained on 8-bit pairs adds 64-bit ones.
     """
     require_positive_int("units", units)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
     if loss not in SERIAL_LOSSES:
         raise ValueError(f"loss must be one of {SERIAL_LOSSES}, got {loss!r}")
     model = keras.Sequential([
@@ -207,7 +210,7 @@ def serial_adder(units: int = 8, loss: str = "binary_crossentropy") -> keras.Mod
         keras.layers.LSTM(units, return_sequences=True),
         keras.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(loss=loss, optimizer="adam", metrics=["accuracy"])
+    model.compile(loss=loss, optimizer=keras.optimizers.Adam(learning_rate), metrics=["accuracy"])
     return model
 
 
@@ -219,7 +222,7 @@ def exact_rows(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int
     hits = np.empty(len(x), dtype=bool)
     for start in range(0, len(x), batch_size):
         stop = start + batch_size
-        predicted = np.rint(np.asarray(model.predict_on_batch(x[start:stop])))
+        predicted = np.rint(np.asarray(model(x[start:stop], training=False)))
         hits[start:stop] = (predicted == y[start:stop]).reshape(len(predicted), -1).all(axis=1)
     return hits
 
