@@ -48,7 +48,7 @@ def build_parser() -> cli.ArgumentParser:
                         help="tutorial: 2*bits steps in, bits+1 bits out; serial: one (a_i, b_i) "
                              "step per bit, LSB first, a sum bit out per step")
     parser.add_argument("--units", type=cli.positive_int,
-                        help="LSTM units (default: 256 tutorial, 4 serial)")
+                        help="LSTM units; None: 256 tutorial, 4 serial")
     parser.add_argument("--chain", type=cli.positive_int, default=8,
                         help="serial: additions read per training sequence without a state reset "
                              "(1: every problem from a zero state)")
@@ -58,10 +58,10 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--learning-rate", type=positive_float, default=0.001,
                         help="Adam's learning rate (0.001, Keras' default, is the tutorial's)")
     parser.add_argument("--batch-size", type=cli.positive_int,
-                        help="batch size (default: 128 pairs tutorial, 32 sequences serial)")
+                        help="batch size; None: 128 pairs tutorial, 32 sequences (of --chain pairs) serial")
     parser.add_argument("--pairs-per-epoch", type=cli.positive_int,
-                        help=f"train on this many pairs drawn afresh each epoch (default: all pairs "
-                             f"up to {ALL_PAIRS_LIMIT:,} of them, else {ALL_PAIRS_LIMIT:,} sampled)")
+                        help=f"train on this many pairs drawn afresh each epoch; None: all pairs "
+                             f"up to {ALL_PAIRS_LIMIT:,} of them, else {ALL_PAIRS_LIMIT:,} sampled")
     parser.add_argument("--eval-pairs", type=cli.positive_int, default=65536,
                         help="random pairs evaluated when not all pairs are enumerated")
     parser.add_argument("--until-exact", action="store_true",
