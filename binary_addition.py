@@ -37,6 +37,7 @@ def positive_float(text: str) -> float:
 
 
 def build_parser() -> cli.ArgumentParser:
+    """The shared options, then this tutorial's; every default is the tutorial's."""
     parser = cli.make_parser("binary_addition.py", __doc__.splitlines()[0], epochs=100)
     for action in parser._actions:
         if action.dest == "loop":
@@ -49,9 +50,9 @@ def build_parser() -> cli.ArgumentParser:
                              "step per bit, LSB first, a sum bit out per step")
     parser.add_argument("--units", type=cli.positive_int,
                         help="LSTM units; None: 256 tutorial, 4 serial")
-    parser.add_argument("--chain", type=cli.positive_int, default=8,
+    parser.add_argument("--chain", type=cli.positive_int,
                         help="serial: additions read per training sequence without a state reset "
-                             "(1: every problem from a zero state)")
+                             "(1: every problem from a zero state); None: 8")
     parser.add_argument("--dropout", type=cli.fraction, default=0.2, help="dropout (tutorial formulation)")
     parser.add_argument("--serial-loss", choices=binary.SERIAL_LOSSES, default="binary_crossentropy",
                         help="loss of the serial formulation")
@@ -83,7 +84,8 @@ def build_parser() -> cli.ArgumentParser:
     return parser
 
 
-def check_args(parser: cli.ArgumentParser, args) -> None:
+def settle_args(parser: cli.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse combinations that cannot work, before any training; fill the formulation's defaults."""
     if args.bits > binary.MAX_OPERAND_BITS:
         parser.error(f"--bits {args.bits} is not allowed: must be 1..{binary.MAX_OPERAND_BITS} "
                      f"(pairs are enumerated or sampled by index; 4**{args.bits} would not fit)")
@@ -92,10 +94,11 @@ def check_args(parser: cli.ArgumentParser, args) -> None:
         parser.error(f"{option} needs --formulation serial: the tutorial's model reads exactly "
                      f"{2 * args.bits} steps and cannot add numbers of another width")
     serial = args.formulation == "serial"
+    if args.chain is not None and not serial:
+        parser.error("--chain needs --formulation serial: the tutorial's problems are not sequences of steps")
     args.batch_size = args.batch_size or (32 if serial else 128)
     args.units = args.units or (4 if serial else 256)
-    if not serial:
-        args.chain = 1
+    args.chain = args.chain or (8 if serial else 1)
     per_batch = args.batch_size * args.chain
     if args.pairs_per_epoch is not None and args.pairs_per_epoch % per_batch:
         parser.error(f"--pairs-per-epoch {args.pairs_per_epoch} must be a multiple of "
@@ -153,7 +156,7 @@ def largest_exact_width(model: keras.Model, start_bits: int, n_pairs: int,
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = cli.parse_args(parser, argv)
-    check_args(parser, args)
+    settle_args(parser, args)
     session.seed_everything(args.seed)
     rng = np.random.default_rng(args.seed)
     bits, serial, units = args.bits, args.formulation == "serial", args.units
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         a, b = binary.sample_operand_pairs(args.eval_pairs, bits, rng)
     x, y = binary.formulation_arrays(args.formulation, a, b, bits)
-    x_train, y_train = binary.chain_problems(x, y, args.chain, rng) if serial else (x, y)
+    x_train, y_train = binary.chain_problems(x, y, args.chain, rng) if serial and all_pairs else (x, y)
 
     # Define and train the model (or load one).
     strategy = distribute.make_strategy(args.strategy)
