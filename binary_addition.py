@@ -10,7 +10,9 @@ asks for the sum bit at each step: a small LSTM then learns the carry and adds l
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import resource
+import shutil
 import time
 
 import keras
@@ -108,12 +110,18 @@ def settle_args(parser: cli.ArgumentParser, args: argparse.Namespace) -> None:
 
 
 def draw_diagram(model: keras.Model, path: str) -> None:
-    """The tutorial's plot_model(show_shapes=True), or one line saying why not."""
-    try:
-        keras.utils.plot_model(model, to_file=path, show_shapes=True)
-        print(f"Model diagram written to {path}")
-    except ImportError as missing:
-        print(f"No model diagram: {str(missing).splitlines()[0]}")
+    """The tutorial's plot_model(show_shapes=True), or one line saying why not, and carry on.
+
+    Asked without pydot or Graphviz, plot_model raises, or (when IPython is importable) prints its
+    own notice and draws nothing; checking first keeps the message to one line either way.
+    """
+    missing = [name for name, found in (("pydot", importlib.util.find_spec("pydot")),
+                                        ("Graphviz's dot", shutil.which("dot"))) if not found]
+    if missing:
+        print(f"No model diagram: {' and '.join(missing)} not installed (pip install pydot; install Graphviz)")
+        return
+    keras.utils.plot_model(model, to_file=path, show_shapes=True)
+    print(f"Model diagram written to {path}")
 
 
 def print_pair(a: int, b: int, bits: int, predicted: np.ndarray) -> None:

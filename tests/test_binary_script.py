@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import binary_addition
-from common import binary, data
+from common import binary, data, session
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,14 +51,31 @@ def test_tutorial_model_cannot_take_other_widths(capsys):
 
 def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     path = tmp_path / "adder.keras"
-    first = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--epochs", "3",
-                     "--batch-size", "8", "--save", str(path), "--rows", "0")
+    trained = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--epochs", "3",
+                       "--batch-size", "2", "--learning-rate", "0.01", "--save", str(path), "--rows", "8")
+    x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
     model = keras.models.load_model(path)
-    x, _ = binary.serial_arrays(*data.all_operand_pairs(3), 3)
-    again = keras.models.load_model(path)
+    assert binary.exact_rows(model, x, y).mean() == trained["exact_match_all"]
+    assert np.array_equal(model.predict(x, verbose=0), keras.models.load_model(path).predict(x, verbose=0))
+    loaded = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--load", str(path), "--rows", "8")
+    assert loaded["exact_match_all"] == trained["exact_match_all"]
+    assert loaded["exact_match"] == trained["exact_match"], "the same rows, predicted the same"
+
+
+def test_a_model_built_saved_and_loaded_predicts_identically(tmp_path):
+    x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
+    model = binary.serial_adder(4)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    session.save_model(model, tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
     assert np.array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
-    loaded = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--load", str(path), "--rows", "0")
-    assert loaded["exact_match_all"] == first["exact_match_all"]
+
+
+def test_the_diagram_is_drawn_or_one_line_says_why_not(tmp_path, capsys):
+    path = tmp_path / "model.png"
+    run_json(tmp_path, "--bits", "2", "--epochs", "1", "--units", "4", "--rows", "0", "--diagram", str(path))
+    printed = capsys.readouterr().out
+    assert path.is_file() or sum("No model diagram" in line for line in printed.splitlines()) == 1
 
 
 def test_a_loaded_model_of_another_formulation_is_refused(tmp_path):
