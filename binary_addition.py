@@ -254,10 +254,11 @@ def main(argv: list[str] | None = None) -> int:
               f"final loss {history.loss[-1]:.4f}")
     if until is not None:
         metrics["exact_epoch"], metrics["exact_seconds"] = until.exact_epoch, until.exact_seconds
+        checked = "training pair" if all_pairs else f"one of the {len(x)} sampled evaluation pairs"
         if until.exact_epoch:
-            print(f"Every training pair right after epoch {until.exact_epoch} ({until.exact_seconds:.1f} s)")
+            print(f"Every {checked} right after epoch {until.exact_epoch} ({until.exact_seconds:.1f} s)")
         else:
-            print(f"Not every training pair was right after {args.epochs} epochs (--until-exact)")
+            print(f"Not every {checked} was right after {args.epochs} epochs (--until-exact)")
     metrics["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"Peak memory (resident): {metrics['peak_memory_mib']:.0f} MiB")
 
