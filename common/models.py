@@ -105,11 +105,17 @@ def memory_stateful(batch_size: int = 1, width: int = 5, units: int = 20) -> ker
 
 
 def binary_adder(time_steps: int = 16, out_bits: int = 9, units: int = 256,
-                 dropout: float = 0.2) -> keras.Model:
-    """LSTM(256) over the operands' bits -> Dropout(0.2) -> Dense(9, sigmoid); MSE, Adam."""
+                 dropout: float = 0.2, learning_rate: float = 0.001) -> keras.Model:
+    """LSTM(256) over the operands' bits -> Dropout(0.2) -> Dense(9, sigmoid); MSE, Adam.
+
+    Accuracy counts bits: Keras 3 would resolve plain "accuracy" on 9 sigmoid outputs to
+    categorical accuracy, a meaningless number here.
+    """
     for name, value in [("time_steps", time_steps), ("out_bits", out_bits), ("units", units)]:
         require_positive_int(name, value)
     require_fraction("dropout", dropout)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
     model = keras.Sequential(
         [
             keras.Input(shape=(time_steps, 1)),
@@ -118,5 +124,6 @@ def binary_adder(time_steps: int = 16, out_bits: int = 9, units: int = 256,
             layers.Dense(out_bits, activation="sigmoid"),
         ]
     )
-    model.compile(loss="mean_squared_error", optimizer="adam", metrics=["accuracy"])
+    model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(learning_rate),
+                  metrics=["binary_accuracy"])
     return model

@@ -1,0 +1,66 @@
+"""Where the tutorial binary adder's training time goes, and how close it comes to the CPU's peak.
+
+Times, per batch of 128 on the default model (LSTM(256) over 16 steps): the forward pass alone,
+and a whole training step (forward, backward, Adam); counts the model's FLOPs analytically; and
+measures the dense matmul rate this TensorFlow build reaches on this machine, as the achievable
+peak. Run alone for clean numbers: `python3 benchmarks/binary_profile.py`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from common import binary, data, models, session
+
+BATCH, STEPS, UNITS, BITS = 128, 16, 256, 8
+
+
+def best_seconds(function, repeats: int = 30) -> float:
+    """Median wall time of `function()` after two warm-up calls."""
+    function(), function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def main() -> None:
+    session.seed_everything(1)
+    a, b = data.all_operand_pairs(BITS)
+    x, y = binary.tutorial_arrays(a[:BATCH * 8], b[:BATCH * 8], BITS)
+    xb, yb = tf.constant(x[:BATCH]), tf.constant(y[:BATCH])
+    model = models.binary_adder(STEPS, BITS + 1, UNITS, 0.2)
+    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)  # builds the optimizer
+
+    forward = tf.function(lambda: model(xb, training=True))
+    t_forward = best_seconds(lambda: forward().numpy())
+    t_step = best_seconds(lambda: model.train_on_batch(xb, yb))
+
+    lstm_flops = 2 * STEPS * 4 * UNITS * (1 + UNITS + 1)  # 4 gates: x, h and bias terms, multiply-add
+    per_sample = 3 * lstm_flops  # backward is about twice the forward
+    steps_per_epoch = 4**BITS // BATCH
+    epoch_flops = per_sample * 4**BITS
+    print(f"forward, batch {BATCH}: {t_forward * 1e3:.2f} ms; training step: {t_step * 1e3:.2f} ms "
+          f"(forward {t_forward / t_step:.0%} of it)")
+    print(f"predicted epoch: {t_step * steps_per_epoch:.1f} s ({steps_per_epoch} steps)")
+    print(f"FLOPs: {lstm_flops / 1e6:.2f} M forward per sample, ~{epoch_flops / 1e12:.2f} T per epoch; "
+          f"achieved {epoch_flops / (t_step * steps_per_epoch) / 1e9:.1f} GFLOP/s")
+
+    n = 2048
+    m1, m2 = tf.random.normal((n, n)), tf.random.normal((n, n))
+    matmul = tf.function(lambda: tf.matmul(m1, m2))
+    t_matmul = best_seconds(lambda: matmul().numpy(), repeats=10)
+    print(f"dense {n}x{n} matmul: {2 * n**3 / t_matmul / 1e9:.1f} GFLOP/s (achievable peak here)")
+    small = tf.random.normal((BATCH, UNITS)), tf.random.normal((UNITS, 4 * UNITS))
+    t_small = best_seconds(lambda: tf.matmul(*small).numpy(), repeats=200)
+    print(f"one recurrent matmul {BATCH}x{UNITS} @ {UNITS}x{4 * UNITS}: {t_small * 1e6:.0f} us, "
+          f"{2 * BATCH * UNITS * 4 * UNITS / t_small / 1e9:.1f} GFLOP/s (eager, per-op overhead included)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Binary addition with an LSTM: the tutorial's 8-bit table, more bits, and the carry algorithm.
+
+The tutorial trains LSTM(256) -> Dropout(0.2) -> Dense(9, sigmoid) (MSE, Adam, 100 epochs, batch
+128) on all 65,536 pairs of 8-bit operands, read as 16 bits (a then b, MSB first), and shows 100
+random sums. Its model learns a table of one operand width: it cannot add 9-bit numbers.
+`--formulation serial` feeds one bit position per step (a_i, b_i), least significant first, and
+asks for the sum bit at each step: a small LSTM then learns the carry and adds longer numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import resource
+import shutil
+import time
+
+import keras
+import numpy as np
+
+from common import binary, cli, data, distribute, encoding, models, reporting, session
+from common.training import History
+
+TUTORIAL_ROWS = 100
+ALL_PAIRS_LIMIT = 4**10
+"""Up to this many pairs (10 bits) are enumerated in memory; beyond it pairs are sampled per epoch."""
+LIMIT_SEARCH_MAX_BITS = 4096
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be > 0")
+    return value
+
+
+def build_parser() -> cli.ArgumentParser:
+    """The shared options, then this tutorial's; every default is the tutorial's."""
+    parser = cli.make_parser("binary_addition.py", __doc__.splitlines()[0], epochs=100)
+    for action in parser._actions:
+        if action.dest == "loop":
+            action.help = ("accepted for uniformity; both values run the same single fit() call, as "
+                           "the tutorial does (there is no per-epoch fit loop to remove here)")
+    parser.add_argument("--bits", type=cli.positive_int, default=8,
+                        help=f"operand width (the tutorial's BINARY_DIM), 1..{binary.MAX_OPERAND_BITS}")
+    parser.add_argument("--formulation", choices=binary.FORMULATIONS, default="tutorial",
+                        help="tutorial: 2*bits steps in, bits+1 bits out; serial: one (a_i, b_i) "
+                             "step per bit, LSB first, a sum bit out per step")
+    parser.add_argument("--units", type=cli.positive_int,
+                        help="LSTM units; None: 256 tutorial, 4 serial")
+    parser.add_argument("--chain", type=cli.positive_int,
+                        help="serial: additions read per training sequence without a state reset "
+                             "(1: every problem from a zero state); None: 8")
+    parser.add_argument("--dropout", type=cli.fraction, default=0.2, help="dropout (tutorial formulation)")
+    parser.add_argument("--serial-loss", choices=binary.SERIAL_LOSSES, default="binary_crossentropy",
+                        help="loss of the serial formulation")
+    parser.add_argument("--learning-rate", type=positive_float, default=0.001,
+                        help="Adam's learning rate (0.001, Keras' default, is the tutorial's)")
+    parser.add_argument("--batch-size", type=cli.positive_int,
+                        help="batch size; None: 128 pairs tutorial, 32 sequences (of --chain pairs) serial")
+    parser.add_argument("--pairs-per-epoch", type=cli.positive_int,
+                        help=f"train on this many pairs drawn afresh each epoch; None: all pairs "
+                             f"up to {ALL_PAIRS_LIMIT:,} of them, else {ALL_PAIRS_LIMIT:,} sampled")
+    parser.add_argument("--eval-pairs", type=cli.positive_int, default=65536,
+                        help="random pairs evaluated when not all pairs are enumerated")
+    parser.add_argument("--until-exact", action="store_true",
+                        help="stop after the first epoch at which every training pair is right")
+    parser.add_argument("--test-bits", type=cli.positive_int,
+                        help="also evaluate on random pairs of this width (serial: any width)")
+    parser.add_argument("--test-pairs", type=cli.positive_int, default=10000,
+                        help="random pairs per --test-bits / --find-limit evaluation")
+    parser.add_argument("--find-limit", action="store_true",
+                        help=f"serial: the largest width (up to {LIMIT_SEARCH_MAX_BITS}) at which "
+                             "--test-pairs random pairs are all right, by doubling then bisection")
+    parser.add_argument("--rows", type=cli.non_negative_int, default=TUTORIAL_ROWS,
+                        help="random pairs printed in the tutorial's three-row format")
+    parser.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
+                        help="mirrored: tf.distribute.MirroredStrategy over the visible GPUs "
+                             "(or the logical CPU devices)")
+    parser.add_argument("--diagram", metavar="PATH",
+                        help="draw the model with keras.utils.plot_model (needs pydot and Graphviz)")
+    return parser
+
+
+def settle_args(parser: cli.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse combinations that cannot work, before any training; fill the formulation's defaults."""
+    if args.bits > binary.MAX_OPERAND_BITS:
+        parser.error(f"--bits {args.bits} is not allowed: must be 1..{binary.MAX_OPERAND_BITS} "
+                     f"(pairs are enumerated or sampled by index; 4**{args.bits} would not fit)")
+    if args.formulation == "tutorial" and (args.test_bits or args.find_limit):
+        option = "--test-bits" if args.test_bits else "--find-limit"
+        parser.error(f"{option} needs --formulation serial: the tutorial's model reads exactly "
+                     f"{2 * args.bits} steps and cannot add numbers of another width")
+    serial = args.formulation == "serial"
+    if args.chain is not None and not serial:
+        parser.error("--chain needs --formulation serial: the tutorial's problems are not sequences of steps")
+    args.batch_size = args.batch_size or (32 if serial else 128)
+    args.units = args.units or (4 if serial else 256)
+    args.chain = args.chain or (8 if serial else 1)
+    per_batch = args.batch_size * args.chain
+    if args.pairs_per_epoch is not None and args.pairs_per_epoch % per_batch:
+        parser.error(f"--pairs-per-epoch {args.pairs_per_epoch} must be a multiple of "
+                     f"--batch-size x --chain = {per_batch}")
+    if args.pairs_per_epoch is None and 4**args.bits <= ALL_PAIRS_LIMIT and 4**args.bits % args.chain:
+        parser.error(f"--chain {args.chain} must divide the {4**args.bits} pairs of --bits {args.bits}")
+
+
+def draw_diagram(model: keras.Model, path: str) -> None:
+    """The tutorial's plot_model(show_shapes=True), or one line saying why not, and carry on.
+
+    Asked without pydot or Graphviz, plot_model raises, or (when IPython is importable) prints its
+    own notice and draws nothing; checking first keeps the message to one line either way.
+    """
+    missing = [name for name, found in (("pydot", importlib.util.find_spec("pydot")),
+                                        ("Graphviz's dot", shutil.which("dot"))) if not found]
+    if missing:
+        print(f"No model diagram: {' and '.join(missing)} not installed (pip install pydot; install Graphviz)")
+        return
+    keras.utils.plot_model(model, to_file=path, show_shapes=True)
+    print(f"Model diagram written to {path}")
+
+
+def print_pair(a: int, b: int, bits: int, predicted: np.ndarray) -> None:
+    """The tutorial's three rows; a wrong sum is marked, which the tutorial never needed to do."""
+    print("=" * 30)
+    print(reporting.bits_row(encoding.to_bits(a, bits)))
+    print(reporting.bits_row(encoding.to_bits(b, bits)))
+    right = int(encoding.from_bits(predicted)) == a + b
+    print(reporting.bits_row(predicted) + ("" if right else f"   <- wrong, {a}+{b}={a + b}"))
+
+
+def exact_at_width(model: keras.Model, bits: int, n_pairs: int, rng: np.random.Generator) -> float:
+    """Exact-match rate of the serial model on `n_pairs` random pairs of `bits`-bit operands."""
+    hits = 0
+    for start in range(0, n_pairs, 2000):
+        count = min(2000, n_pairs - start)
+        x, y = binary.serial_from_bits(*binary.random_bit_pairs(count, bits, rng))
+        hits += int(binary.exact_rows(model, x, y, batch_size=count).sum())
+    return hits / n_pairs
+
+
+def largest_exact_width(model: keras.Model, start_bits: int, n_pairs: int,
+                        rng: np.random.Generator) -> tuple[int | None, int | None]:
+    """(largest width found all right, smallest width found wrong): doubling, then bisection."""
+    good, bad, width = None, None, start_bits
+    while width <= LIMIT_SEARCH_MAX_BITS:
+        if exact_at_width(model, width, n_pairs, rng) < 1.0:
+            bad = width
+            break
+        good, width = width, width * 2
+    while good is not None and bad is not None and bad - good > 1:
+        middle = (good + bad) // 2
+        if exact_at_width(model, middle, n_pairs, rng) < 1.0:
+            bad = middle
+        else:
+            good = middle
+    return good, bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = cli.parse_args(parser, argv)
+    settle_args(parser, args)
+    session.seed_everything(args.seed)
+    rng = np.random.default_rng(args.seed)
+    bits, serial, units = args.bits, args.formulation == "serial", args.units
+
+    # The data: every pair of `bits`-bit operands as arrays, or (beyond 10 bits) a sampled stream.
+    all_pairs = args.pairs_per_epoch is None and binary.pair_count(bits) <= ALL_PAIRS_LIMIT
+    if all_pairs:
+        a, b = data.all_operand_pairs(bits)
+    else:
+        a, b = binary.sample_operand_pairs(args.eval_pairs, bits, rng)
+    x, y = binary.formulation_arrays(args.formulation, a, b, bits)
+    x_train, y_train = binary.chain_problems(x, y, args.chain, rng) if serial and all_pairs else (x, y)
+
+    # Define and train the model (or load one).
+    strategy = distribute.make_strategy(args.strategy)
+    history, train_seconds, until = None, None, None
+    if args.load:
+        model = keras.models.load_model(args.load)
+        if tuple(model.input_shape[1:]) != ((None, 2) if serial else (2 * bits, 1)):
+            raise ValueError(f"--load {args.load}: its input shape {model.input_shape} is not the "
+                             f"{args.formulation} formulation's at --bits {bits}")
+    else:
+        with strategy.scope():
+            if serial:
+                model = binary.serial_adder(units, args.serial_loss, args.learning_rate)
+            else:
+                model = models.binary_adder(2 * bits, bits + 1, units, args.dropout, args.learning_rate)
+        if not args.quiet:
+            model.summary()
+        if args.diagram:
+            draw_diagram(model, args.diagram)
+        callbacks = []
+        if args.until_exact:
+            until = binary.UntilExact(x, y, seed=args.seed)
+            callbacks.append(until)
+        verbose = 0 if args.quiet else 2
+        started = time.perf_counter()
+        if all_pairs:
+            fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
+                               callbacks=callbacks, verbose=verbose)
+        else:
+            pairs = args.pairs_per_epoch or ALL_PAIRS_LIMIT
+            stream = binary.sampled_dataset(args.formulation, bits, args.batch_size, args.seed, args.chain)
+            fitted = model.fit(stream, epochs=args.epochs, steps_per_epoch=pairs // (args.batch_size * args.chain),
+                               shuffle=False, callbacks=callbacks, verbose=verbose)
+        train_seconds = time.perf_counter() - started
+        history = History(loss=[float(v) for v in fitted.history["loss"]],
+                          accuracy=[float(v) for v in fitted.history.get("binary_accuracy", [])])
+
+    # The tutorial's 100 random pairs, three rows each; then every pair is counted.
+    sums = binary.sums_from_outputs(args.formulation, y)
+    metrics: dict[str, float | int | None] = {}
+    if args.rows:
+        shown = rng.choice(len(x), size=min(args.rows, len(x)), replace=False)
+        guesses = binary.sums_from_outputs(args.formulation, model.predict(x[shown], verbose=0))
+        for row, guess in zip(shown, guesses):
+            print_pair(a[row], b[row], bits, guess)
+        metrics["exact_match"] = reporting.exact_match(sums[shown], guesses)
+        print(reporting.summary_line({"exact_match": metrics["exact_match"]}, len(shown)))
+    hits = binary.exact_rows(model, x, y)
+    scope = "exact_match_all" if all_pairs else "exact_match_sampled"
+    metrics[scope] = float(hits.mean())
+    print(reporting.summary_line({scope: metrics[scope], "wrong": int((~hits).sum())}, len(x)))
+
+    # Beyond the tutorial: numbers wider than any the serial model was trained on.
+    if args.test_bits:
+        metrics["test_bits"] = args.test_bits
+        metrics["test_exact_match"] = exact_at_width(model, args.test_bits, args.test_pairs, rng)
+        print(f"Unseen {args.test_bits}-bit pairs: test_exact_match={metrics['test_exact_match']:.6f} "
+              f"over {args.test_pairs} random pairs")
+    if args.find_limit:
+        good, bad = largest_exact_width(model, bits, args.test_pairs, rng)
+        metrics["largest_exact_bits"], metrics["first_wrong_bits"] = good, bad
+        print(f"Largest width with all {args.test_pairs} random pairs right: "
+              f"{f'{good} bits' if good else 'none'} (first width with a wrong pair: "
+              f"{f'{bad} bits' if bad else f'none up to {LIMIT_SEARCH_MAX_BITS}'})")
+
+    if train_seconds is not None:
+        epochs_run = len(history.loss)
+        metrics["epochs_run"], metrics["train_seconds_per_epoch"] = epochs_run, train_seconds / epochs_run
+        metrics["final_loss"] = history.loss[-1]
+        print(f"Trained {epochs_run} epochs in {train_seconds:.1f} s ({train_seconds / epochs_run:.2f} s/epoch), "
+              f"final loss {history.loss[-1]:.4f}")
+    if until is not None:
+        metrics["exact_epoch"], metrics["exact_seconds"] = until.exact_epoch, until.exact_seconds
+        checked = "training pair" if all_pairs else f"one of the {len(x)} sampled evaluation pairs"
+        if until.exact_epoch:
+            print(f"Every {checked} right after epoch {until.exact_epoch} ({until.exact_seconds:.1f} s)")
+        else:
+            print(f"Not every {checked} was right after {args.epochs} epochs (--until-exact)")
+    metrics["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(f"Peak memory (resident): {metrics['peak_memory_mib']:.0f} MiB")
+
+    session.write_outputs(args, "binary_addition.py", session.config_of(args), train_seconds,
+                          metrics, history, model)
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)

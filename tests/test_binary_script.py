@@ -1,0 +1,133 @@
+"""binary_addition.py end to end, at small widths: it learns, it generalises, it refuses misuse."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import binary_addition
+from common import binary, data, session
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_json(tmp_path, *argv):
+    out = tmp_path / "run.json"
+    assert binary_addition.main([*argv, "--quiet", "--json", str(out)]) == 0
+    return json.loads(out.read_text())["metrics"]
+
+
+def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys):
+    metrics = run_json(tmp_path, "--bits", "4", "--units", "64", "--batch-size", "8",
+                       "--learning-rate", "0.01", "--epochs", "200", "--until-exact", "--rows", "5")
+    assert metrics["exact_match_all"] == 1.0
+    assert metrics["exact_epoch"] is not None and metrics["exact_epoch"] <= 100, "half the budget"
+    printed = capsys.readouterr().out
+    assert printed.count("=" * 30) == 5
+    assert "exact_match_all=1.000000" in printed
+
+
+def test_serial_formulation_learns_4_bits_and_adds_unseen_16_bit_numbers(tmp_path):
+    metrics = run_json(tmp_path, "--bits", "4", "--formulation", "serial", "--units", "8",
+                       "--chain", "4", "--batch-size", "8", "--learning-rate", "0.01",
+                       "--epochs", "150", "--until-exact",
+                       "--test-bits", "16", "--test-pairs", "2000", "--rows", "0")
+    assert metrics["exact_match_all"] == 1.0
+    assert metrics["exact_epoch"] is not None and metrics["exact_epoch"] <= 120
+    assert metrics["test_bits"] == 16
+    assert metrics["test_exact_match"] >= 0.95, "4 times as long as any training number"
+
+
+def test_tutorial_model_cannot_take_other_widths(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        binary_addition.main(["--bits", "4", "--test-bits", "6"])
+    assert exit_.value.code == 2
+    assert "--test-bits needs --formulation serial" in capsys.readouterr().err
+
+
+def test_save_load_and_predict_give_the_same_outputs(tmp_path):
+    path = tmp_path / "adder.keras"
+    trained = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--epochs", "3",
+                       "--batch-size", "2", "--learning-rate", "0.01", "--save", str(path), "--rows", "8")
+    x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
+    model = keras.models.load_model(path)
+    assert binary.exact_rows(model, x, y).mean() == trained["exact_match_all"]
+    assert np.array_equal(model.predict(x, verbose=0), keras.models.load_model(path).predict(x, verbose=0))
+    loaded = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--load", str(path), "--rows", "8")
+    assert loaded["exact_match_all"] == trained["exact_match_all"]
+    assert loaded["exact_match"] == trained["exact_match"], "the same rows, predicted the same"
+
+
+def test_a_model_built_saved_and_loaded_predicts_identically(tmp_path):
+    x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
+    model = binary.serial_adder(4)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    session.save_model(model, tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert np.array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
+
+
+def test_the_diagram_is_drawn_or_one_line_says_why_not(tmp_path, capsys):
+    path = tmp_path / "model.png"
+    run_json(tmp_path, "--bits", "2", "--epochs", "1", "--units", "4", "--rows", "0", "--diagram", str(path))
+    printed = capsys.readouterr().out
+    assert path.is_file() or sum("No model diagram" in line for line in printed.splitlines()) == 1
+
+
+def test_a_loaded_model_of_another_formulation_is_refused(tmp_path):
+    path = tmp_path / "adder.keras"
+    run_json(tmp_path, "--bits", "2", "--formulation", "serial", "--epochs", "1", "--save", str(path), "--rows", "0")
+    with pytest.raises(ValueError, match="input shape"):
+        binary_addition.main(["--bits", "2", "--load", str(path), "--quiet"])
+
+
+@pytest.mark.parametrize("value, message", [("0", "must be >= 1"), ("13", "must be 1..12"),
+                                            ("eight", "not an integer")])
+def test_bad_bits_get_one_clear_line_and_status_2(value, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        binary_addition.main(["--bits", value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "--bits" in err and len(err.strip().splitlines()) == 1
+
+
+def test_same_seed_same_numbers(tmp_path):
+    argv = ["--bits", "3", "--formulation", "serial", "--epochs", "2", "--batch-size", "8"]
+    first, second = run_json(tmp_path, *argv), run_json(tmp_path, *argv)
+    assert first["exact_match_all"] == second["exact_match_all"]
+    assert first["exact_match"] == second["exact_match"]
+
+
+def test_twelve_bits_train_on_a_sampled_stream(tmp_path):
+    metrics = run_json(tmp_path, "--bits", "12", "--formulation", "serial", "--epochs", "1",
+                       "--pairs-per-epoch", "4096", "--eval-pairs", "1000", "--rows", "3")
+    assert "exact_match_sampled" in metrics and "exact_match_all" not in metrics
+    assert metrics["peak_memory_mib"] > 0
+
+
+MIRRORED = """
+import sys, tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import binary_addition
+from common import distribute
+assert distribute.make_strategy("mirrored").num_replicas_in_sync == 2
+sys.exit(binary_addition.main(sys.argv[1:]))
+"""
+
+
+def test_mirrored_strategy_over_two_logical_cpus_makes_the_same_updates(tmp_path):
+    argv = ["--bits", "4", "--formulation", "serial", "--chain", "2", "--batch-size", "8",
+            "--learning-rate", "0.01", "--epochs", "4", "--rows", "0", "--quiet"]
+    out = tmp_path / "mirrored.json"
+    done = subprocess.run([sys.executable, "-c", MIRRORED, *argv, "--strategy", "mirrored", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    mirrored = json.loads(out.read_text())["metrics"]
+    single = run_json(tmp_path, *argv)
+    assert mirrored["final_loss"] == pytest.approx(single["final_loss"], rel=1e-3)
+    assert mirrored["final_loss"] < 0.68, "it moved away from chance, ln 2 = 0.693"
