@@ -7,7 +7,8 @@ sequences; the last (2 -> 3 or 2 -> 4) needs the memory of the first item, three
 
 Honest note: fitted one time step per batch, the gradient never reaches the step that saw the first
 item, so whether the LSTM remembers is luck (`--trials N` counts the seeds that solve it).
-`--bptt full` trains a stateless LSTM over whole sequences, which learns the memory by design.
+`--bptt full` trains a stateless LSTM over whole sequences, which learns the memory by design;
+`--long-lag` adds what it takes at lag 100 (see `memory.full_bptt_model`).
 """
 
 from __future__ import annotations
@@ -35,12 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bptt", choices=memory.BPTT, default="step",
                         help="step: the tutorial's stateful LSTM, one time step per batch; "
                              "full: a stateless LSTM over each whole sequence, a prediction at every step")
+    parser.add_argument("--long-lag", action="store_true",
+                        help="with --bptt full: softmax outputs, the last step weighted as much as all "
+                             "the others, forget-gate bias 5, Adam at 0.01 (solves --lag 100; see README)")
     parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
     parser.add_argument("--trials", type=cli.positive_int, default=1,
                         help="train on seeds SEED..SEED+TRIALS-1 and count how many solve it")
     args = cli.parse_args(parser, argv)
     if args.trials > 1 and (args.load or args.save):
         parser.error("--load and --save work with one model: use --trials 1")
+    if args.long_lag and args.bptt != "full":
+        parser.error("--long-lag changes the full-BPTT model: use it with --bptt full")
     try:
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
@@ -67,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.bptt == "step":
                 model = models.memory_stateful(args.batch, task.width, args.units)
             else:
-                model = memory.full_bptt_model(task.steps, task.width, args.units)
+                model = memory.full_bptt_model(task.steps, task.width, args.units, args.long_lag)
             if not args.quiet and trial == 0:
                 model.summary()
             started = time.perf_counter()

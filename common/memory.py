@@ -125,22 +125,63 @@ def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None
     return task.steps * batch_size if bptt == "step" else None
 
 
-def full_bptt_model(steps: int, width: int, units: int = 20) -> keras.Model:
-    """Stateless LSTM(units) over the whole sequence -> Dense(width, sigmoid) at every step.
+LONG_LAG_FORGET_BIAS = 5.0
+"""Forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
+LONG_LAG_LEARNING_RATE = 0.01
 
-    The tutorial's layers, loss and optimiser; only the input is the whole sequence, so
-    backpropagation runs through every step and the last step's error reaches the first.
+
+@keras.saving.register_keras_serializable(package="memory_demo")
+class LastStepWeightedCrossEntropy(keras.losses.Loss):
+    """Categorical cross-entropy per step, the last step weighted as much as all the others together.
+
+    With equal weights the one step that needs the memory is 1 of `steps` terms: at lag 100 its
+    error is drowned by the easy next-item steps, which teach the cells to forget first.
+    """
+
+    def __init__(self, steps: int, name: str = "last_step_weighted_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        require_int("steps", steps, minimum=2)
+        self.steps = steps
+        weights = np.ones(steps, dtype="float32")
+        weights[-1] = steps - 1
+        self.step_weights = weights / weights.mean()  # mean 1: the loss keeps its usual scale
+
+    def call(self, y_true, y_pred):
+        per_step = keras.losses.categorical_crossentropy(y_true, y_pred)  # (batch, steps)
+        return per_step * keras.ops.convert_to_tensor(self.step_weights, dtype=per_step.dtype)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "steps": self.steps}
+
+
+def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False) -> keras.Model:
+    """Stateless LSTM(units) over the whole sequence -> Dense(width) at every step.
+
+    Default: the tutorial's sigmoid outputs, binary cross-entropy and Adam; only the input is the
+    whole sequence, so backpropagation runs through every step and the last step's error reaches
+    the first. `long_lag` is the formulation that carries that error across ~100 steps: softmax
+    outputs (the targets are one class each), the last step weighted as much as all others
+    (`LastStepWeightedCrossEntropy`), a forget-gate bias of 5 at initialisation so the cells start
+    out remembering, and Adam at learning rate 0.01.
     """
     for name, value in [("steps", steps), ("width", width), ("units", units)]:
         require_positive_int(name, value)
+    lstm = layers.LSTM(units, return_sequences=True)
     model = keras.Sequential(
         [
             keras.Input(shape=(steps, width)),
-            layers.LSTM(units, return_sequences=True),
-            layers.TimeDistributed(layers.Dense(width, activation="sigmoid")),
+            lstm,
+            layers.TimeDistributed(layers.Dense(width, activation="softmax" if long_lag else "sigmoid")),
         ]
     )
-    model.compile(loss="binary_crossentropy", optimizer="adam")
+    if not long_lag:
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        return model
+    bias = lstm.cell.bias.numpy()  # gates in Keras order: input, forget, cell, output
+    bias[units : 2 * units] = LONG_LAG_FORGET_BIAS
+    lstm.cell.bias.assign(bias)
+    model.compile(loss=LastStepWeightedCrossEntropy(steps),
+                  optimizer=keras.optimizers.Adam(learning_rate=LONG_LAG_LEARNING_RATE))
     return model
 
 
