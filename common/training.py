@@ -27,6 +27,7 @@ EpochSource = Callable[[], tuple[np.ndarray, np.ndarray]]
 METRICS = (None, "categorical", "binary")
 LOOPS = ("fast", "plain")
 STEPS_PER_CALL = 4096
+BYTES_PER_CALL = 256 * 2**20
 MAX_UNROLL_STEPS = 64
 
 
@@ -233,7 +234,8 @@ def train(
     samples_per_epoch = len(first_x)
     steps_per_epoch = samples_per_epoch // batch_size
     sequence_steps = (sequence_samples or samples_per_epoch) // batch_size
-    epochs_per_call = max(1, STEPS_PER_CALL // steps_per_epoch)
+    epoch_bytes = first_x.nbytes + first_y.nbytes
+    epochs_per_call = max(1, min(STEPS_PER_CALL // steps_per_epoch, BYTES_PER_CALL // epoch_bytes))
     keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
 
     _build_for_loop(model, first_x, first_y, batch_size)
