@@ -98,6 +98,15 @@ def matches(row: Row, recorded: dict) -> bool:
         config.get(key) == value for key, value in row.recorded_config.items())
 
 
+def plot_argv(directory: Path | None, row: Row, seed: int) -> list[str]:
+    """`--plot DIR/<row>.png` for the first seed when plots were asked for."""
+    if directory is None or seed != 1:
+        return []
+    directory.mkdir(parents=True, exist_ok=True)
+    slug = "".join(c if c.isalnum() else "_" for c in row.name).strip("_")
+    return ["--plot", str(directory / f"{slug}.png")]
+
+
 def summarise(row: Row, values: list[float], seconds: list[float]) -> list[str]:
     worst = min(values) if row.higher_is_better else max(values)
     hits = sum(row.reproduces(v) for v in values)
@@ -113,6 +122,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 seed and short schedules")
     parser.add_argument("--only", nargs="+", choices=[r.name for r in ROWS], help="only these rows")
     parser.add_argument("--output", type=Path, default=ROOT / "REPRODUCTION.md")
+    parser.add_argument("--plots", type=Path, metavar="DIR",
+                        help="also write each row's training curves (seed 1) to DIR/<row>.png")
     parser.add_argument("--recorded", nargs="+", type=Path, default=[], metavar="JSON",
                         help="take long rows (over 5 minutes a seed) from these earlier --json runs "
                              "of the same command instead of training again; the report says so")
@@ -137,7 +148,7 @@ def main() -> int:
             notes.append(f"{row.name}: taken from an earlier run of the same command "
                          f"(seeds {', '.join(str(seed) for seed, _ in runs)}), not re-trained.")
         else:
-            runs = ((seed, run_script(row.script, argv, seed))
+            runs = ((seed, run_script(row.script, argv + plot_argv(args.plots, row, seed), seed))
                     for seed in range(1, min(seeds, row.max_seeds or seeds) + 1))
         for seed, result in runs:
             values.append(float(result["metrics"][row.metric]))
