@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import shlex
 import platform
 import statistics
 import sys
@@ -174,7 +175,7 @@ def main() -> int:
                   f"train {seconds[-1]:.1f} s", flush=True)
         lines.append("| " + " | ".join(summarise(row, values, seconds)) + " |")
 
-    invocation = " ".join(["python3", "benchmarks/reproduce.py", *sys.argv[1:]])
+    invocation = shlex.join(["python3", "benchmarks/reproduce.py", *sys.argv[1:]])
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     runs = [f"- {stamp}: `{invocation}` on {platform.node()} ({platform.machine()}, 2 cores), "
             f"{time.time() - started:.0f} s, seeds 1..{seeds} (rows with fewer say so)."]
