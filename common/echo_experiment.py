@@ -1,0 +1,61 @@
+"""One echo experiment end to end: the whole-window and the first-items echo differ only in model.
+
+echo_full.py and echo_partial.py are the two tutorials' entry points; their shared run lives here
+once, in the tutorial's order: data, model, training with resets, evaluation, report.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import keras
+
+from common import cli, echo, reporting, session, training
+
+
+def run(script: str, description: str, kind: str, epochs: int, units: int,
+        tutorial_batch: int | None, argv: list[str] | None = None) -> int:
+    """Parse the command line, train (or load), evaluate and report one echo experiment."""
+    parser = cli.make_parser(script, description, epochs=epochs)
+    echo.add_arguments(parser, kind, units=units)
+    args = cli.parse_args(parser, argv)
+    task, batch_size = echo.task_from_args(parser, args, kind, tutorial_batch)
+    stateful = not args.stateless
+    sequence_samples = task.samples_per_sequence if stateful else None
+    session.seed_everything(args.seed)
+    rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
+
+    def next_epoch():
+        x, y, _ = echo.draw_windows(task, 1, rng)  # one fresh sequence per epoch
+        return x, y
+
+    # Define and train the model (or load one).
+    history, train_seconds = None, None
+    if args.load:
+        model = keras.models.load_model(args.load)
+    else:
+        model = echo.build_model(task, kind, batch_size, args.units, stateful)
+        if not args.quiet:
+            model.summary()
+        started = time.perf_counter()
+        history = training.train(model, next_epoch, args.epochs, batch_size, sequence_samples,
+                                 metric="categorical" if task.representation == "onehot" else None,
+                                 progress=not args.quiet, loop=args.loop)
+        train_seconds = time.perf_counter() - started
+
+    # Evaluate on fresh sequences, state reset before each; show the first as the tutorial does.
+    x, _, expected = echo.draw_windows(task, args.eval_sequences, rng)
+    predicted = echo.decode(task, training.predict(model, x, batch_size, sequence_samples))
+    metrics = echo.score(expected, predicted)
+    first = task.samples_per_sequence
+    for row in reporting.first_rows([echo.window_row(e, p) for e, p in zip(expected, predicted)], first):
+        print(row)
+    print(reporting.summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
+    if train_seconds is not None:
+        print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
+
+    session.write_outputs(args, script, session.config_of(args, batch_size=batch_size), train_seconds,
+                          metrics, history, model)
+    return 0
+
