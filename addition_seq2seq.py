@@ -15,7 +15,7 @@ import time
 import keras
 import numpy as np
 
-from common import arithmetic, cli, encoding, reporting, seq2seq, session, training
+from common import arithmetic, cli, encoding, reporting, schedules, seq2seq, session, training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mask", action="store_true", help="mask the padding of the questions")
     parser.add_argument("--reverse", action="store_true", help="feed each question reversed")
     parser.add_argument("--decay", action="store_true",
-                        help="decay Adam's learning rate to 0 over the run (cosine); "
-                             "the tutorial keeps it constant")
+                        help="decay Adam's learning rate to 0 over the run (cosine), same updates; "
+                             "the tutorial keeps it constant (helps long runs only)")
+    parser.add_argument("--reverse-answer", action="store_true",
+                        help="the model writes the answer last digit first (printed the right way "
+                             "round), so each digit follows the ones the carry comes from")
     parser.add_argument("--holdout", type=cli.fraction, default=0.0,
                         help="fraction of distinct operand tuples never trained on, evaluated apart")
     parser.add_argument("--ask", action="append", default=[], metavar="QUESTION",
@@ -77,14 +80,19 @@ def main(argv: list[str] | None = None) -> int:
         return arithmetic.random_questions(n, args.terms, args.largest, args.ops, rng,
                                            args.holdout, args.seed, from_held_out)
 
+    def written(answers: list[str]) -> list[str]:
+        """The answers in the order the model writes them; the same call turns them back."""
+        return [text[::-1] for text in answers] if args.reverse_answer else answers
+
     def next_epoch():
         questions = draw(args.examples)
-        answers = arithmetic.format_answers(questions, out_width)
+        answers = written(arithmetic.format_answers(questions, out_width))
         x = seq2seq.training_inputs(encode(questions), answers, alphabet, args.encoding, args.decoder)
         return x, seq2seq.encode_text(answers, alphabet, "onehot")
 
     def answer(questions: arithmetic.Questions) -> list[str]:
-        return seq2seq.answer(model, encode(questions), out_width, alphabet, args.encoding, args.decoder)
+        return written(seq2seq.answer(model, encode(questions), out_width, alphabet, args.encoding,
+                                      args.decoder))
 
     # Define and train the model (or load one).
     history, train_seconds = None, None
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,
                               args.decoder, args.encoding, args.mask)
         if args.decay:
-            seq2seq.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
+            schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
         if not args.quiet:
             model.summary()
         started = time.perf_counter()

@@ -10,6 +10,7 @@ step, so the last step's error flows back to the first.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -126,8 +127,18 @@ def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None
 
 
 LONG_LAG_FORGET_BIAS = 5.0
-"""Forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
+"""Least forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
 LONG_LAG_LEARNING_RATE = 0.01
+
+
+def long_lag_forget_bias(steps: int) -> float:
+    """The forget-gate bias b with sigmoid(b)**steps = 1/2, and at least 5 (lag 100 was solved with 5).
+
+    A fixed 5 keeps 0.993**1000 = 0.1% of a cell over lag 1000; this keeps half at any lag.
+    """
+    require_positive_int("steps", steps)
+    keep = 0.5 ** (1 / steps)
+    return max(LONG_LAG_FORGET_BIAS, math.log(keep / (1 - keep)))
 
 
 @keras.saving.register_keras_serializable(package="memory_demo")
@@ -161,8 +172,9 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     whole sequence, so backpropagation runs through every step and the last step's error reaches
     the first. `long_lag` is the formulation that carries that error across ~100 steps: softmax
     outputs (the targets are one class each), the last step weighted as much as all others
-    (`LastStepWeightedCrossEntropy`), a forget-gate bias of 5 at initialisation so the cells start
-    out remembering, and Adam at learning rate 0.01.
+    (`LastStepWeightedCrossEntropy`), a forget-gate bias at initialisation that keeps half a cell
+    over the sequence (at least 5, `long_lag_forget_bias`) so the cells start out remembering, and
+    Adam at learning rate 0.01.
     """
     for name, value in [("steps", steps), ("width", width), ("units", units)]:
         require_positive_int(name, value)
@@ -178,7 +190,7 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
         model.compile(loss="binary_crossentropy", optimizer="adam")
         return model
     bias = lstm.cell.bias.numpy()  # gates in Keras order: input, forget, cell, output
-    bias[units : 2 * units] = LONG_LAG_FORGET_BIAS
+    bias[units : 2 * units] = long_lag_forget_bias(steps)
     lstm.cell.bias.assign(bias)
     model.compile(loss=LastStepWeightedCrossEntropy(steps),
                   optimizer=keras.optimizers.Adam(learning_rate=LONG_LAG_LEARNING_RATE))

@@ -94,20 +94,6 @@ def build(in_length: int, out_length: int, n_chars: int, encoder_units: int = 10
     return model
 
 
-def decay_learning_rate(model: keras.Model, total_steps: int) -> keras.Model:
-    """Recompile `model` with Adam's default rate 0.001 decayed to 0 over `total_steps` (cosine).
-
-    Not the tutorial's (constant 0.001): at the end of a long run a constant rate keeps the weights
-    jittering, and decaying it turned three-digit addition from 98.3% to 99.7% whole answers right.
-    In a short run it costs learning instead (two digits: 99.7% -> 95.6%); README has the figures.
-    """
-    require_positive_int("total_steps", total_steps)
-    schedule = keras.optimizers.schedules.CosineDecay(0.001, total_steps)
-    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(schedule),
-                  metrics=["accuracy"])
-    return model
-
-
 def training_inputs(questions: np.ndarray, answers: Sequence[str], alphabet: str, kind: str,
                     decoder: str) -> np.ndarray:
     """The model's input for training: the encoded questions, plus for feedback the shifted answers.

@@ -29,6 +29,11 @@ def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
     assert result["metrics"]["accuracy"] >= 0.99
 
 
+def test_twice_the_epochs_reach_the_99_percent_target(tmp_path):
+    # The defaults fall short at seed 1 (0.988); 1000 epochs gave 1.0 on seeds 1-5 (README).
+    assert _run(echo_full, ["--epochs", "1000"], tmp_path)["metrics"]["exact_match"] >= 0.99
+
+
 def test_echo_partial_reproduces_the_tutorial_at_its_defaults(tmp_path):
     result = _run(echo_partial, [], tmp_path)
     assert result["config"]["epochs"] == 5000 and result["config"]["batch_size"] == 21

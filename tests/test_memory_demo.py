@@ -1,6 +1,7 @@
 """memory_demo.py: the data layouts, the tutorial's resets, --bptt full solving it, every flag, misuse."""
 
 import json
+import math
 import random
 
 import keras
@@ -118,6 +119,20 @@ def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_pat
 def test_long_lag_weights_the_last_step_as_much_as_all_the_others():
     weights = memory.LastStepWeightedCrossEntropy(5).step_weights
     assert weights[-1] == pytest.approx(weights[:-1].sum()) and weights.mean() == pytest.approx(1)
+
+
+@pytest.mark.parametrize("steps", [4, 101, 1001, 5001])
+def test_long_lag_forget_bias_keeps_half_a_cell_over_the_sequence_and_is_at_least_5(steps):
+    bias = memory.long_lag_forget_bias(steps)
+    kept = (1 / (1 + math.exp(-bias))) ** steps
+    assert bias == 5.0 if steps <= 101 else kept == pytest.approx(0.5)
+    assert kept >= 0.5 - 1e-9
+
+
+def test_the_long_lag_model_starts_with_that_forget_bias():
+    model = memory.full_bptt_model(1001, 1002, units=3, long_lag=True)
+    bias = model.layers[0].cell.bias.numpy()
+    np.testing.assert_allclose(bias[3:6], memory.long_lag_forget_bias(1001))
 
 
 def test_a_long_lag_model_saves_and_loads(tmp_path):
