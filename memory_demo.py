@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                              "full: a stateless LSTM over each whole sequence, a prediction at every step")
     parser.add_argument("--long-lag", action="store_true",
                         help="with --bptt full: softmax outputs, the last step weighted as much as all "
-                             "the others, forget-gate bias 5, Adam at 0.01 (solves --lag 100; see README)")
+                             "the others, a forget-gate bias keeping half a cell over the lag (at least 5), "
+                             "Adam at 0.01 (solves --lag 100; see README)")
     parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
     parser.add_argument("--trials", type=cli.positive_int, default=1,
                         help="train on seeds SEED..SEED+TRIALS-1 and count how many solve it")

@@ -8,12 +8,15 @@ peak. Run alone for clean numbers: `python3 benchmarks/binary_profile.py`.
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from common import binary, data, models, session
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for common/
+from common import binary, data, models, session  # noqa: E402
 
 BATCH, STEPS, UNITS, BITS = 128, 16, 256, 8
 
