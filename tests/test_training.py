@@ -101,7 +101,6 @@ def test_bad_schedules_are_refused(kwargs, message):
 
 
 # --decay (common/schedules.py): the rate really decays to 0, and the fast loop follows it as fit does.
-
 def _decayed_model(seed, total_steps):
     session.seed_everything(seed)
     return schedules.decay_learning_rate(models.addition_lstm(2, 4), total_steps)
