@@ -27,10 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=cli.positive_int, default=10, help="LSTM units")
     parser.add_argument("--two-layer", action="store_true",
                         help="LSTM(6) -> LSTM(6) -> Dense(1), as the tutorial's text describes")
-    parser.add_argument("--decay", action="store_true",
-                        help="decay Adam's learning rate to 0 over the run (cosine), same updates; the "
-                             "tutorial keeps it constant. With --epochs 300 it reaches the RMSE target "
-                             "on every seed measured")
+    cli.add_decay_option(parser, "With --epochs 300 it reaches the RMSE target on every seed measured")
     args = cli.parse_args(parser, argv)
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")

@@ -35,9 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="onehot: the tutorial's; integer: character indices through an Embedding")
     parser.add_argument("--mask", action="store_true", help="mask the padding of the questions")
     parser.add_argument("--reverse", action="store_true", help="feed each question reversed")
-    parser.add_argument("--decay", action="store_true",
-                        help="decay Adam's learning rate to 0 over the run (cosine), same updates; "
-                             "the tutorial keeps it constant (helps long runs only)")
+    cli.add_decay_option(parser, "It helps long runs only (three-digit addition)")
     parser.add_argument("--reverse-answer", action="store_true",
                         help="the model writes the answer last digit first (printed the right way "
                              "round), so each digit follows the ones the carry comes from")

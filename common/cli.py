@@ -77,6 +77,15 @@ def make_parser(script: str, description: str, epochs: int) -> ArgumentParser:
     return parser
 
 
+def add_decay_option(parser: argparse.ArgumentParser, advice: str) -> None:
+    """`--decay` (common/schedules.py), with the script's own measured advice on when it helps."""
+    if not isinstance(advice, str) or not advice:
+        raise ValueError(f"advice must be a non-empty string, got {advice!r}")
+    parser.add_argument("--decay", action="store_true",
+                        help="decay Adam's learning rate to 0 over the run (cosine), same updates; the "
+                             f"tutorial keeps it constant. {advice}")
+
+
 def parse_args(parser: ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
     """Parse, then refuse output paths that could not be written and models that are not there.
 

@@ -86,3 +86,11 @@ def test_shared_outputs_are_written(tmp_path, capsys):
                                   "--json", str(paths["json"])]) == 0
     reloaded = json.loads(paths["json"].read_text())
     assert reloaded["train_seconds"] is None
+
+
+def test_the_decay_option_needs_its_advice():
+    parser = cli.make_parser("x.py", "x", epochs=1)
+    with pytest.raises(ValueError, match="advice"):
+        cli.add_decay_option(parser, "")
+    cli.add_decay_option(parser, "Measured to help long runs.")
+    assert parser.parse_args(["--decay"]).decay is True and parser.parse_args([]).decay is False
