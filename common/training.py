@@ -29,6 +29,10 @@ LOOPS = ("fast", "plain")
 STEPS_PER_CALL = 4096
 BYTES_PER_CALL = 256 * 2**20
 MAX_UNROLL_STEPS = 64
+STEP_BY_STEP_ABOVE = 150
+"""Recurrent steps above which training steps are called one by one: measured with memory_demo
+--long-lag, a graph loop of training steps and one call a step cost the same at 151 steps; at
+301 one call a step took 47 ms an epoch against 73 ms, at 1001 0.21 s against 1.3 s."""
 
 
 @dataclass
@@ -87,8 +91,8 @@ def _batch_metric(metric: str | None, y: tf.Tensor, y_pred: tf.Tensor) -> tf.Ten
     return tf.reduce_mean(tf.cast(hits, tf.float32))
 
 
-def _short_recurrent_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """Recurrent layers over few enough time steps that unrolling them pays."""
+def _recurrent_steps(model: keras.Model) -> list[tuple[keras.layers.Layer, int]]:
+    """Each recurrent layer of `model` whose number of time steps is known, with that number."""
     found = []
     for layer in model._flatten_layers(include_self=False):
         if not isinstance(layer, keras.layers.RNN):
@@ -97,8 +101,8 @@ def _short_recurrent_layers(model: keras.Model) -> list[keras.layers.Layer]:
             steps = layer.input.shape[1]
         except (AttributeError, ValueError):
             continue
-        if steps is not None and steps <= MAX_UNROLL_STEPS:
-            found.append(layer)
+        if steps is not None:
+            found.append((layer, steps))
     return found
 
 
@@ -122,9 +126,16 @@ class _CompiledSteps:
         self._model = weakref.ref(model)  # cached per model: must not keep it alive
         self.metric = metric
         self.states = stateful_variables(model)
-        self.recurrent = _short_recurrent_layers(model)
+        recurrent = _recurrent_steps(model)
+        self.recurrent = [layer for layer, steps in recurrent if steps <= MAX_UNROLL_STEPS]
+        # A graph loop of training steps around a long recurrent layer's own graph loop runs
+        # several times slower than the same steps called one by one, and such steps take long
+        # enough that a Python call each costs little (see STEP_BY_STEP_ABOVE).
+        self.step_by_step = any(steps > STEP_BY_STEP_ABOVE for _, steps in recurrent)
         self._run_graph = tf.function(self._run, reduce_retracing=True)
+        self._one_step_graph = tf.function(self._one_step, reduce_retracing=True)
         self._predict_graph = tf.function(self._predict, reduce_retracing=True)
+        self._predict_one_graph = tf.function(self._predict_one, reduce_retracing=True)
 
     @property
     def model(self) -> keras.Model:
@@ -132,11 +143,29 @@ class _CompiledSteps:
 
     def run(self, xs: tf.Tensor, ys: tf.Tensor, keep_state: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with _unrolled(self.recurrent):
-            return self._run_graph(xs, ys, keep_state)
+            if not self.step_by_step:
+                return self._run_graph(xs, ys, keep_state)
+            losses, scores = zip(*(self._one_step_graph(xs[i], ys[i], keep_state[i]) for i in range(len(xs))))
+            return tf.stack(losses), tf.stack(scores)
 
     def predict(self, xs: tf.Tensor, keep_state: tf.Tensor) -> tf.Tensor:
         with _unrolled(self.recurrent):
-            return self._predict_graph(xs, keep_state)
+            if not self.step_by_step:
+                return self._predict_graph(xs, keep_state)
+            return tf.stack([self._predict_one_graph(xs[i], keep_state[i]) for i in range(len(xs))])
+
+    @tf.autograph.experimental.do_not_convert
+    def _one_step(self, x: tf.Tensor, y: tf.Tensor, keep_state: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        for state in self.states:
+            state.assign(state * tf.cast(keep_state, state.dtype))
+        loss, score = self._step(x, y)
+        return tf.cast(loss, tf.float32), score
+
+    @tf.autograph.experimental.do_not_convert
+    def _predict_one(self, x: tf.Tensor, keep_state: tf.Tensor) -> tf.Tensor:
+        for state in self.states:
+            state.assign(state * tf.cast(keep_state, state.dtype))
+        return self.model(x, training=False)
 
     @tf.autograph.experimental.do_not_convert
     def _step(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -157,10 +186,8 @@ class _CompiledSteps:
         scores = tf.TensorArray(tf.float32, size=n_steps)
 
         def body(i, losses, scores):
-            for state in self.states:
-                state.assign(state * tf.cast(keep_state[i], state.dtype))
-            loss, score = self._step(xs[i], ys[i])
-            return i + 1, losses.write(i, tf.cast(loss, tf.float32)), scores.write(i, score)
+            loss, score = self._one_step(xs[i], ys[i], keep_state[i])
+            return i + 1, losses.write(i, loss), scores.write(i, score)
 
         _, losses, scores = tf.while_loop(
             lambda i, *_: i < n_steps, body, (tf.constant(0), losses, scores), parallel_iterations=1
@@ -173,9 +200,7 @@ class _CompiledSteps:
         outputs = tf.TensorArray(self.model.outputs[0].dtype, size=n_steps)
 
         def body(i, outputs):
-            for state in self.states:
-                state.assign(state * tf.cast(keep_state[i], state.dtype))
-            return i + 1, outputs.write(i, self.model(xs[i], training=False))
+            return i + 1, outputs.write(i, self._predict_one(xs[i], keep_state[i]))
 
         _, outputs = tf.while_loop(
             lambda i, _: i < n_steps, body, (tf.constant(0), outputs), parallel_iterations=1

@@ -2,6 +2,7 @@
 
 import random
 
+import keras
 import numpy as np
 import pytest
 
@@ -64,6 +65,42 @@ def test_stateless_fast_loop_equals_fit_per_epoch():
     plain_history = training.train_plain(plain, _mapping_source(2), 3, 2)
     assert _max_weight_difference(fast, plain) < 1e-5
     np.testing.assert_allclose(fast_history.loss, plain_history.loss, rtol=1e-4)
+
+
+def _long_stateful_model(seed, steps):
+    session.seed_everything(seed)
+    model = keras.Sequential([keras.Input(batch_shape=(1, steps, 3)),
+                              keras.layers.LSTM(4, stateful=True, return_sequences=True),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    return model
+
+
+def _long_source(seed, steps):
+    rng = np.random.default_rng(seed)
+
+    def next_epoch():
+        classes = rng.integers(0, 3, size=(4, steps + 1))
+        x = encoding.one_hot(classes.reshape(-1), 3).reshape(4, steps + 1, 3)
+        return x[:, :-1], x[:, 1:]
+
+    return next_epoch
+
+
+def test_step_by_step_loop_over_long_sequences_equals_fit_with_resets():
+    steps = training.STEP_BY_STEP_ABOVE + 1
+    fast, plain = _long_stateful_model(2, steps), _long_stateful_model(2, steps)
+    fast_history = training.train(fast, _long_source(6, steps), 2, 1, sequence_samples=2, progress=False)
+    plain_history = training.train_plain(plain, _long_source(6, steps), 2, 1, sequence_samples=2)
+    assert training._compiled_for(fast, None).step_by_step
+    assert _max_weight_difference(fast, plain) < 1e-5
+    np.testing.assert_allclose(fast_history.loss, plain_history.loss, rtol=1e-5)
+    x, _ = _long_source(8, steps)()
+    expected = []
+    for start in (0, 2):
+        training.reset_states(plain)
+        expected.append(plain.predict(x[start : start + 2], batch_size=1, verbose=0))
+    np.testing.assert_allclose(training.predict(fast, x, 1, sequence_samples=2), np.concatenate(expected), atol=1e-5)
 
 
 def test_predict_resets_state_between_sequences():
