@@ -19,7 +19,7 @@ import numpy as np
 from keras import layers
 
 from common import data, encoding
-from common.checks import require_int, require_positive_int
+from common.checks import require_fraction, require_int, require_positive_int
 
 BPTT = ("step", "full")
 """step: the tutorial's stateful LSTM, one time step per batch; full: the whole sequence per sample."""
@@ -129,6 +129,8 @@ def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None
 LONG_LAG_FORGET_BIAS = 5.0
 """Least forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
 LONG_LAG_LEARNING_RATE = 0.01
+MEMORY_INPUT_BIAS = -3.0
+"""Input-gate bias at initialisation of `memory_units`: sigmoid(-3) = 0.047 lets in a twentieth of each step."""
 
 
 def long_lag_forget_bias(steps: int) -> float:
@@ -143,18 +145,21 @@ def long_lag_forget_bias(steps: int) -> float:
 
 @keras.saving.register_keras_serializable(package="memory_demo")
 class LastStepWeightedCrossEntropy(keras.losses.Loss):
-    """Categorical cross-entropy per step, the last step weighted as much as all the others together.
+    """Categorical cross-entropy per step, the last step carrying `last_share` of the weight.
 
     With equal weights the one step that needs the memory is 1 of `steps` terms: at lag 100 its
-    error is drowned by the easy next-item steps, which teach the cells to forget first.
+    error is drowned by the easy next-item steps, which teach the cells to forget first. The
+    default share, 0.5, weights it as much as all the others together.
     """
 
-    def __init__(self, steps: int, name: str = "last_step_weighted_crossentropy", **kwargs):
+    def __init__(self, steps: int, last_share: float = 0.5, name: str = "last_step_weighted_crossentropy",
+                 **kwargs):
         super().__init__(name=name, **kwargs)
         require_int("steps", steps, minimum=2)
         self.steps = steps
+        self.last_share = require_fraction("last_share", last_share, allow_zero=False)
         weights = np.ones(steps, dtype="float32")
-        weights[-1] = steps - 1
+        weights[-1] = last_share / (1 - last_share) * (steps - 1)
         self.step_weights = weights / weights.mean()  # mean 1: the loss keeps its usual scale
 
     def call(self, y_true, y_pred):
@@ -162,10 +167,11 @@ class LastStepWeightedCrossEntropy(keras.losses.Loss):
         return per_step * keras.ops.convert_to_tensor(self.step_weights, dtype=per_step.dtype)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "steps": self.steps}
+        return {**super().get_config(), "steps": self.steps, "last_share": self.last_share}
 
 
-def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False) -> keras.Model:
+def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False, last_share: float = 0.5,
+                    memory_units: int | None = None) -> keras.Model:
     """Stateless LSTM(units) over the whole sequence -> Dense(width) at every step.
 
     Default: the tutorial's sigmoid outputs, binary cross-entropy and Adam; only the input is the
@@ -175,9 +181,20 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     (`LastStepWeightedCrossEntropy`), a forget-gate bias at initialisation that keeps half a cell
     over the sequence (at least 5, `long_lag_forget_bias`) so the cells start out remembering, and
     Adam at learning rate 0.01.
+
+    Two further `long_lag` options, for lags beyond 100: `last_share`, the last step's share of
+    the loss (0.5: as much as all the others together), and `memory_units`, the number of units
+    that get that forget-gate bias plus an input gate mostly closed (`MEMORY_INPUT_BIAS`), so
+    that the steps in between do not pile up in their cells until tanh saturates; the other units
+    keep Keras's initial biases for the next-item steps (None: every unit gets the forget bias).
     """
     for name, value in [("steps", steps), ("width", width), ("units", units)]:
         require_positive_int(name, value)
+    require_fraction("last_share", last_share, allow_zero=False)
+    if memory_units is not None:
+        require_int("memory_units", memory_units, minimum=1, maximum=units)
+    if not long_lag and (last_share != 0.5 or memory_units is not None):
+        raise ValueError("last_share and memory_units change the long_lag model: set long_lag=True")
     lstm = layers.LSTM(units, return_sequences=True)
     model = keras.Sequential(
         [
@@ -190,9 +207,13 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
         model.compile(loss="binary_crossentropy", optimizer="adam")
         return model
     bias = lstm.cell.bias.numpy()  # gates in Keras order: input, forget, cell, output
-    bias[units : 2 * units] = long_lag_forget_bias(steps)
+    if memory_units is None:
+        bias[units : 2 * units] = long_lag_forget_bias(steps)
+    else:
+        bias[:memory_units] = MEMORY_INPUT_BIAS
+        bias[units : units + memory_units] = long_lag_forget_bias(steps)
     lstm.cell.bias.assign(bias)
-    model.compile(loss=LastStepWeightedCrossEntropy(steps),
+    model.compile(loss=LastStepWeightedCrossEntropy(steps, last_share),
                   optimizer=keras.optimizers.Adam(learning_rate=LONG_LAG_LEARNING_RATE))
     return model
 
