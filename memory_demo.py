@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --bptt full: softmax outputs, the last step weighted as much as all "
                              "the others, a forget-gate bias keeping half a cell over the lag (at least 5), "
                              "Adam at 0.01 (solves --lag 100; see README)")
-    parser.add_argument("--last-step-share", type=float, default=0.5,
+    parser.add_argument("--last-step-share", type=float, default=memory.LAST_STEP_SHARE,
                         help="with --long-lag: the last step's share of the loss, in (0, 1) "
                              "(0.5: as much as all the other steps together)")
     parser.add_argument("--memory-units", type=cli.positive_int, default=None,
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--load and --save work with one model: use --trials 1")
     if args.long_lag and args.bptt != "full":
         parser.error("--long-lag changes the full-BPTT model: use it with --bptt full")
-    if not args.long_lag and (args.last_step_share != 0.5 or args.memory_units is not None):
+    if not args.long_lag and (args.last_step_share != memory.LAST_STEP_SHARE or args.memory_units is not None):
         parser.error("--last-step-share and --memory-units change the --long-lag model: add --long-lag")
     if not 0 < args.last_step_share < 1:
         parser.error(f"--last-step-share {args.last_step_share} is not allowed: must be in (0, 1)")

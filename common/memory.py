@@ -129,6 +129,8 @@ def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None
 LONG_LAG_FORGET_BIAS = 5.0
 """Least forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
 LONG_LAG_LEARNING_RATE = 0.01
+LAST_STEP_SHARE = 0.5
+"""The last step's default share of the `long_lag` loss: as much as all the other steps together."""
 MEMORY_INPUT_BIAS = -3.0
 """Input-gate bias at initialisation of `memory_units`: sigmoid(-3) = 0.047 lets in a twentieth of each step."""
 
@@ -152,7 +154,7 @@ class LastStepWeightedCrossEntropy(keras.losses.Loss):
     default share, 0.5, weights it as much as all the others together.
     """
 
-    def __init__(self, steps: int, last_share: float = 0.5, name: str = "last_step_weighted_crossentropy",
+    def __init__(self, steps: int, last_share: float = LAST_STEP_SHARE, name: str = "last_step_weighted_crossentropy",
                  **kwargs):
         super().__init__(name=name, **kwargs)
         require_int("steps", steps, minimum=2)
@@ -170,7 +172,7 @@ class LastStepWeightedCrossEntropy(keras.losses.Loss):
         return {**super().get_config(), "steps": self.steps, "last_share": self.last_share}
 
 
-def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False, last_share: float = 0.5,
+def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False, last_share: float = LAST_STEP_SHARE,
                     memory_units: int | None = None) -> keras.Model:
     """Stateless LSTM(units) over the whole sequence -> Dense(width) at every step.
 
@@ -193,7 +195,7 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     require_fraction("last_share", last_share, allow_zero=False)
     if memory_units is not None:
         require_int("memory_units", memory_units, minimum=1, maximum=units)
-    if not long_lag and (last_share != 0.5 or memory_units is not None):
+    if not long_lag and (last_share != LAST_STEP_SHARE or memory_units is not None):
         raise ValueError("last_share and memory_units change the long_lag model: set long_lag=True")
     lstm = layers.LSTM(units, return_sequences=True)
     model = keras.Sequential(
