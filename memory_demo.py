@@ -56,13 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--load and --save work with one model: use --trials 1")
     if args.long_lag and args.bptt != "full":
         parser.error("--long-lag changes the full-BPTT model: use it with --bptt full")
-    if not args.long_lag and (args.last_step_share != memory.LAST_STEP_SHARE or args.memory_units is not None):
-        parser.error("--last-step-share and --memory-units change the --long-lag model: add --long-lag")
-    if not 0 < args.last_step_share < 1:
-        parser.error(f"--last-step-share {args.last_step_share} is not allowed: must be in (0, 1)")
-    if args.memory_units is not None and args.memory_units > args.units:
-        parser.error(f"--memory-units {args.memory_units} is not allowed: must be at most --units {args.units}")
     try:
+        memory.check_long_lag_options(args.units, args.long_lag, args.last_step_share, args.memory_units)
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
         parser.error(str(error))

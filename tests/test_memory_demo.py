@@ -122,7 +122,7 @@ def test_long_lag_weights_the_last_step_as_much_as_all_the_others():
 
 
 def test_the_last_step_can_carry_any_share_of_the_loss():
-    weights = memory.LastStepWeightedCrossEntropy(5, last_share=0.9).step_weights
+    weights = memory.LastStepWeightedCrossEntropy(5, last_step_share=0.9).step_weights
     assert weights[-1] / weights.sum() == pytest.approx(0.9) and weights.mean() == pytest.approx(1)
 
 
@@ -133,7 +133,7 @@ def test_memory_units_alone_get_the_long_forget_bias_and_a_mostly_closed_input_g
     np.testing.assert_allclose(bias[3:6], [memory.long_lag_forget_bias(1001)] * 2 + [1.0])
 
 
-@pytest.mark.parametrize("kwargs", [dict(last_share=0.9), dict(memory_units=1), dict(last_share=0.0),
+@pytest.mark.parametrize("kwargs", [dict(last_step_share=0.9), dict(memory_units=1), dict(last_step_share=0.0),
                                     dict(long_lag=True, memory_units=4)])
 def test_long_lag_options_are_refused_where_they_mean_nothing(kwargs):
     with pytest.raises(ValueError):
@@ -164,10 +164,10 @@ def test_a_long_lag_model_saves_and_loads(tmp_path):
 
 def test_the_last_step_share_survives_save_and_load(tmp_path):
     path = tmp_path / "m.keras"
-    model = memory.full_bptt_model(4, 5, units=2, long_lag=True, last_share=0.9)
+    model = memory.full_bptt_model(4, 5, units=2, long_lag=True, last_step_share=0.9)
     model.optimizer.build(model.trainable_variables)  # saved as a trained model would be
     model.save(path)
-    assert keras.models.load_model(path).loss.last_share == pytest.approx(0.9)
+    assert keras.models.load_model(path).loss.last_step_share == pytest.approx(0.9)
 
 
 @pytest.mark.parametrize("bptt", ["step", "full"])
@@ -205,9 +205,9 @@ def test_every_option_runs_and_reports(argv, tmp_path):
     (["--trials", "2", "--save", "m.keras"], "--trials 1"),
     (["--lag", "0"], "0"),
     (["--long-lag"], "--bptt full"),
-    (["--bptt", "full", "--memory-units", "4"], "add --long-lag"),
-    (["--bptt", "full", "--long-lag", "--last-step-share", "1"], "--last-step-share 1.0"),
-    (["--bptt", "full", "--long-lag", "--memory-units", "21"], "--memory-units 21"),
+    (["--bptt", "full", "--memory-units", "4"], "use them with long_lag (--long-lag)"),
+    (["--bptt", "full", "--long-lag", "--last-step-share", "1"], "last_step_share must be in (0, 1), got 1.0"),
+    (["--bptt", "full", "--long-lag", "--memory-units", "21"], "memory_units must be <= 20, got 21"),
 ])
 def test_misuse_gives_one_line_and_status_2(argv, named, tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
