@@ -116,6 +116,12 @@ def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_pat
     assert not _run(argv, tmp_path, name="tutorial")["metrics"]["solved"]
 
 
+def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
+    # The README's command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
+    argv = ["--bptt", "full", "--long-lag", "--lag", "100", "--batch", "2", "--epochs", "600", "--trials", "3"]
+    assert _run(argv, tmp_path)["metrics"]["solved_trials"] == 3
+
+
 def test_long_lag_weights_the_last_step_as_much_as_all_the_others():
     weights = memory.LastStepWeightedCrossEntropy(5).step_weights
     assert weights[-1] == pytest.approx(weights[:-1].sum()) and weights.mean() == pytest.approx(1)
