@@ -206,8 +206,9 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     the loss (0.5: as much as all the others together), and `memory_units`, the number of units
     that get that forget-gate bias plus an input gate mostly closed (`MEMORY_INPUT_BIAS`), meant
     to keep the steps in between from piling up in their cells until tanh saturates (with a share
-    of 0.9 it solved lag 300 on 3 of 5 seeds, not lag 1000: see README); the other units keep
-    Keras's initial biases for the next-item steps (None: every unit gets the forget bias).
+    of 0.9 it solved lag 300 on 3 of 5 seeds, and with 64 units lag 1000 on 2 of 5: see README); the
+    other units keep Keras's initial biases for the next-item steps (None: every unit gets the
+    forget bias).
     """
     for name, value in [("steps", steps), ("width", width)]:
         require_positive_int(name, value)
