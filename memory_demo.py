@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-lag", action="store_true",
                         help="with --bptt full: softmax outputs, the last step weighted as much as all "
                              "the others, a forget-gate bias keeping half a cell over the lag (at least 5), "
-                             "Adam at 0.01 with each update's gradient norm clipped to 0.3 (solves --lag 100; "
-                             "see README)")
+                             f"Adam at {memory.LONG_LAG_LEARNING_RATE} with each update's gradient norm clipped "
+                             f"to {memory.LONG_LAG_CLIPNORM} (solves --lag 100; see README)")
     parser.add_argument("--last-step-share", type=float, default=memory.LAST_STEP_SHARE,
                         help="with --long-lag: the last step's share of the loss, in (0, 1) "
                              "(0.5: as much as all the other steps together)")
