@@ -10,8 +10,6 @@ from __future__ import annotations
 import random
 import time
 
-import keras
-
 from common import cli, data, encoding, models, reporting, schedules, session, training
 
 TUTORIAL_EXAMPLES = 100
@@ -41,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     # Define and train the model (or load one).
     history, train_seconds = None, None
     if args.load:
-        model = keras.models.load_model(args.load)
+        model = session.load_model(args.load)
     else:
         model = models.addition_lstm(args.terms, args.units, args.two_layer)
         if args.decay:

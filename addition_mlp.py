@@ -11,8 +11,6 @@ from __future__ import annotations
 import random
 import time
 
-import keras
-
 from common import cli, data, encoding, models, reporting, session, training
 
 TUTORIAL_EXAMPLES = 100
@@ -38,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     # Define and train the model (or load one).
     history, train_seconds = None, None
     if args.load:
-        model = keras.models.load_model(args.load)
+        model = session.load_model(args.load)
     else:
         model = models.addition_mlp(args.terms)
         if not args.quiet:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import time
 
-import keras
 import numpy as np
 
 from common import arithmetic, cli, encoding, reporting, schedules, seq2seq, session, training
@@ -95,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     # Define and train the model (or load one).
     history, train_seconds = None, None
     if args.load:
-        model = keras.models.load_model(args.load)
+        model = session.load_model(args.load)
         reads = in_width + (out_width if args.decoder == "feedback" else 0)
         shapes = (tuple(model.inputs[0].shape[1:2]), tuple(model.outputs[0].shape[1:]))
         if shapes != ((reads,), (out_width, len(alphabet))):

@@ -15,11 +15,12 @@ import resource
 import shutil
 import time
 
-import keras
 import numpy as np
 
-from common import binary, cli, data, distribute, encoding, models, reporting, session
+from common import backends, binary, cli, data, encoding, models, reporting, session
 from common.training import History
+
+import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
 
 TUTORIAL_ROWS = 100
 ALL_PAIRS_LIMIT = 4**10
@@ -80,9 +81,10 @@ def build_parser() -> cli.ArgumentParser:
                              "--test-pairs random pairs are all right, by doubling then bisection")
     parser.add_argument("--rows", type=cli.non_negative_int, default=TUTORIAL_ROWS,
                         help="random pairs printed in the tutorial's three-row format")
-    parser.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
-                        help="mirrored: tf.distribute.MirroredStrategy over the visible GPUs "
-                             "(or the logical CPU devices)")
+    parser.add_argument("--strategy", choices=backends.STRATEGIES, default="default",
+                        help="mirrored: data-parallel replicas over the visible GPUs (or CPU devices): "
+                             "tf.distribute.MirroredStrategy on TensorFlow, keras.distribution."
+                             "DataParallel on JAX")
     parser.add_argument("--diagram", metavar="PATH",
                         help="draw the model with keras.utils.plot_model (needs pydot and Graphviz)")
     return parser
@@ -181,37 +183,36 @@ def main(argv: list[str] | None = None) -> int:
     x_train, y_train = binary.chain_problems(x, y, args.chain, rng) if serial and all_pairs else (x, y)
 
     # Define and train the model (or load one).
-    strategy = distribute.make_strategy(args.strategy)
     history, train_seconds, until = None, None, None
     if args.load:
-        model = keras.models.load_model(args.load)
+        model = session.load_model(args.load)
         if tuple(model.input_shape[1:]) != ((None, 2) if serial else (2 * bits, 1)):
             raise ValueError(f"--load {args.load}: its input shape {model.input_shape} is not the "
                              f"{args.formulation} formulation's at --bits {bits}")
     else:
-        with strategy.scope():
+        with backends.current().distribution(args.strategy):  # replicas, if asked, for build and fit alike
             if serial:
                 model = binary.serial_adder(units, args.serial_loss, args.learning_rate)
             else:
                 model = models.binary_adder(2 * bits, bits + 1, units, args.dropout, args.learning_rate)
-        if not args.quiet:
-            model.summary()
-        if args.diagram:
-            draw_diagram(model, args.diagram)
-        callbacks = []
-        if args.until_exact:
-            until = binary.UntilExact(x, y, seed=args.seed)
-            callbacks.append(until)
-        verbose = 0 if args.quiet else 2
-        started = time.perf_counter()
-        if all_pairs:
-            fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                               callbacks=callbacks, verbose=verbose)
-        else:
-            pairs = args.pairs_per_epoch or ALL_PAIRS_LIMIT
-            stream = binary.sampled_dataset(args.formulation, bits, args.batch_size, args.seed, args.chain)
-            fitted = model.fit(stream, epochs=args.epochs, steps_per_epoch=pairs // (args.batch_size * args.chain),
-                               shuffle=False, callbacks=callbacks, verbose=verbose)
+            if not args.quiet:
+                model.summary()
+            if args.diagram:
+                draw_diagram(model, args.diagram)
+            callbacks = []
+            if args.until_exact:
+                until = binary.UntilExact(x, y, seed=args.seed)
+                callbacks.append(until)
+            verbose = 0 if args.quiet else 2
+            started = time.perf_counter()
+            if all_pairs:
+                fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
+                                   callbacks=callbacks, verbose=verbose)
+            else:
+                pairs = args.pairs_per_epoch or ALL_PAIRS_LIMIT
+                stream = binary.SampledPairs(args.formulation, bits, args.batch_size,
+                                             pairs // (args.batch_size * args.chain), args.seed, args.chain)
+                fitted = model.fit(stream, epochs=args.epochs, callbacks=callbacks, verbose=verbose)
         train_seconds = time.perf_counter() - started
         history = History(loss=[float(v) for v in fitted.history["loss"]],
                           accuracy=[float(v) for v in fitted.history.get("binary_accuracy", [])])

@@ -18,8 +18,6 @@ from __future__ import annotations
 import random
 import time
 
-import keras
-
 from common import cli, memory, models, reporting, session, training
 
 
@@ -80,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # Define and train the model (or load one).
         if args.load:
-            model, history, train_seconds = keras.models.load_model(args.load), None, None
+            model, history, train_seconds = session.load_model(args.load), None, None
         else:
             if args.bptt == "step":
                 model = models.memory_stateful(args.batch, task.width, args.units)

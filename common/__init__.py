@@ -1,1 +1,5 @@
-"""Shared toolkit of the tutorial scripts: data, encodings, models, training, reporting, CLI."""
+"""What the seven scripts share. Imported before Keras: see `common.backends.prepare`."""
+
+from common.backends import prepare
+
+prepare()

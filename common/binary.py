@@ -1,4 +1,4 @@
-"""Binary addition data in two formulations, generated as arrays or as a bounded tf.data stream.
+"""Binary addition data in two formulations, generated as arrays or as a bounded stream of batches.
 
 The tutorial's formulation reads all bits of a, then all bits of b (MSB first) and outputs the
 bits+1 bits of a+b at once: a lookup table for one operand width. The serial formulation feeds
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 import weakref
+from typing import Callable
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from common import backends
 from common.checks import require_int, require_positive_int
 from common.data import MAX_BITS
 from common.encoding import to_bits
@@ -137,44 +138,44 @@ def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
 
 
-def sampled_dataset(formulation: str, bits: int, batch_size: int, seed: int,
-                    per_sequence: int = 1) -> tf.data.Dataset:
-    """An endless stream of batches of pairs drawn uniformly from all 4**bits, encoded in TensorFlow.
+class SampledPairs(keras.utils.PyDataset):
+    """Each epoch, `batches` batches of pairs drawn uniformly from all 4**bits, encoded on demand.
 
-    Memory stays at one batch however many pairs there are: nothing is enumerated, and the same
-    seed gives the same stream. Serial problems are joined `per_sequence` at a time, as
-    `chain_problems` joins them.
+    Memory stays at one batch however many pairs there are: nothing is enumerated. Batch `index`
+    of epoch `e` is drawn from its own generator seeded with (seed, e, index), so the same seed
+    gives the same stream on every backend. Serial problems are joined `per_sequence` at a time,
+    as `chain_problems` joins them.
     """
-    if formulation not in FORMULATIONS:
-        raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
-    require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
-    require_positive_int("batch_size", batch_size)
-    require_int("seed", seed, minimum=0)
-    require_positive_int("per_sequence", per_sequence)
-    if formulation == "tutorial" and per_sequence != 1:
-        raise ValueError("only serial problems can be joined (per_sequence must be 1)")
-    mask = tf.constant(4**bits - 1, tf.int64)
 
-    def encode(raw: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        index = tf.bitwise.bitwise_and(raw, mask)
-        a, b = tf.bitwise.right_shift(index, bits), tf.bitwise.bitwise_and(index, 2**bits - 1)
+    def __init__(self, formulation: str, bits: int, batch_size: int, batches: int, seed: int,
+                 per_sequence: int = 1):
+        super().__init__()  # one worker, in the training thread: batches come in order
+        if formulation not in FORMULATIONS:
+            raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+        require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
+        for name, value in (("batch_size", batch_size), ("batches", batches), ("per_sequence", per_sequence)):
+            require_positive_int(name, value)
+        require_int("seed", seed, minimum=0)
+        if formulation == "tutorial" and per_sequence != 1:
+            raise ValueError("only serial problems can be joined (per_sequence must be 1)")
+        self.formulation, self.bits, self.batch_size = formulation, bits, batch_size
+        self.batches, self.seed, self.per_sequence = batches, seed, per_sequence
+        self.epoch = 0
 
-        def lsb_first(value: tf.Tensor, width: int) -> tf.Tensor:
-            return tf.cast(tf.bitwise.bitwise_and(
-                tf.bitwise.right_shift(value[:, None], tf.range(width, dtype=tf.int64)), 1), tf.float32)
+    def __len__(self) -> int:
+        return self.batches
 
-        a_bits, b_bits, sum_bits = lsb_first(a, bits), lsb_first(b, bits), lsb_first(a + b, bits + 1)
-        if formulation == "tutorial":
-            x = tf.concat([a_bits[:, ::-1], b_bits[:, ::-1]], axis=1)[..., None]
-            return x, sum_bits[:, ::-1]
-        pad = tf.zeros_like(a_bits[:, :1])
-        x = tf.stack([tf.concat([a_bits, pad], 1), tf.concat([b_bits, pad], 1)], axis=-1)
-        steps = per_sequence * (bits + 1)
-        return tf.reshape(x, (batch_size, steps, 2)), tf.reshape(sum_bits, (batch_size, steps, 1))
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        a, b = sample_operand_pairs(self.batch_size * self.per_sequence, self.bits, rng)
+        x, y = formulation_arrays(self.formulation, a, b, self.bits)
+        if self.formulation == "serial":
+            x = x.reshape(self.batch_size, -1, x.shape[2])
+            y = y.reshape(self.batch_size, -1, y.shape[2])
+        return x, y
 
-    return (tf.data.Dataset.random(seed=seed).batch(batch_size * per_sequence, drop_remainder=True)
-            .map(encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-            .prefetch(tf.data.AUTOTUNE))
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
 
 
 def _operands(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -230,21 +231,20 @@ def exact_rows(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int
     hits = np.empty(len(x), dtype=bool)
     for start in range(0, len(x), batch_size):
         stop = start + batch_size
-        predicted = np.rint(forward(tf.constant(x[start:stop])).numpy())
+        predicted = np.rint(forward(x[start:stop]))
         hits[start:stop] = (predicted == y[start:stop]).reshape(len(predicted), -1).all(axis=1)
     return hits
 
 
-_INFERENCE: "weakref.WeakKeyDictionary[keras.Model, tf.types.experimental.PolymorphicFunction]" = (
+_INFERENCE: "weakref.WeakKeyDictionary[keras.Model, Callable[[np.ndarray], np.ndarray]]" = (
     weakref.WeakKeyDictionary())
 
 
-def _compiled_inference(model: keras.Model) -> tf.types.experimental.PolymorphicFunction:
+def _compiled_inference(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
     if model not in _INFERENCE:
-        owner = weakref.ref(model)  # the cache must not keep the model alive
-        _INFERENCE[model] = tf.function(lambda x: owner()(x, training=False), reduce_retracing=True)
+        _INFERENCE[model] = backends.current().compiled_inference(model)
     return _INFERENCE[model]
 
 

@@ -9,25 +9,25 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import keras
-import tensorflow as tf
 
+from common import backends
 from common.checks import require_int
 from common.plotting import plot_history
 from common.training import History
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python's `random`, numpy and TensorFlow, and make TensorFlow's ops deterministic.
+    """Seed Python's `random`, numpy and the backend, and make the backend's ops deterministic.
 
     Python's `random` gets exactly `seed(seed)`, so `--seed 1` draws the tutorials' data.
     """
     require_int("seed", seed, minimum=0)
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    backends.current().seed(seed)
 
 
 def config_of(args: Any, **extra: Any) -> dict[str, Any]:
@@ -69,13 +69,26 @@ def write_plot(path: Path, history: History, title: str) -> None:
 
 
 def write_tensorboard(directory: Path, history: History) -> None:
-    """The same per-epoch curves as TensorBoard scalars, under `directory/train`."""
-    writer = tf.summary.create_file_writer(str(Path(directory) / "train"))
-    with writer.as_default():
-        for name, values in history.as_dict().items():
-            for epoch, value in enumerate(values):
-                tf.summary.scalar(f"epoch_{name}", value, step=epoch)
+    """The same per-epoch curves as TensorBoard scalars, under `directory/train`.
+
+    Written with TensorBoard's own event writer, which needs no TensorFlow, so on every backend;
+    imported here because only `--tensorboard` needs it.
+    """
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    writer = EventFileWriter(str(Path(directory) / "train"))
+    for name, values in history.as_dict().items():
+        for epoch, value in enumerate(values):
+            scalar = summary_pb2.Summary.Value(tag=f"epoch_{name}", simple_value=value)
+            writer.add_event(event_pb2.Event(wall_time=time.time(), step=epoch,
+                                             summary=summary_pb2.Summary(value=[scalar])))
     writer.close()
+
+
+def load_model(path: Path) -> keras.Model:
+    """A model saved with `--save`, by this backend or the other."""
+    return keras.models.load_model(path)
 
 
 def save_model(model: keras.Model, path: Path) -> None:

@@ -6,7 +6,14 @@ import keras
 import numpy as np
 import pytest
 
-from common import data, encoding, models, schedules, session, training
+from common import backends, data, encoding, models, schedules, session, training
+from common.backends.base import STEP_BY_STEP_ABOVE
+from conftest import BACKEND, only_on_tensorflow
+
+# Keras's fit carries a stateful layer's state between batches on TensorFlow only; on JAX,
+# test_backends.py compares the JAX loop with TensorFlow's fit instead.
+fit_carries_state = pytest.mark.skipif(
+    not backends.current().FIT_CARRIES_STATE, reason=f"Keras's fit on {BACKEND} drops the LSTM state")
 
 
 def _echo_source(seed, n_values=20, sequences=1):
@@ -39,6 +46,7 @@ def _max_weight_difference(a, b):
     return max(float(np.max(np.abs(u - v))) for u, v in zip(a.get_weights(), b.get_weights()))
 
 
+@fit_carries_state
 def test_stateful_fast_loop_equals_fit_per_sequence_with_resets():
     fast, plain = _stateful_model(3), _stateful_model(3)
     fast_history = training.train(fast, _echo_source(7, sequences=2), 3, 5, sequence_samples=10,
@@ -50,10 +58,29 @@ def test_stateful_fast_loop_equals_fit_per_sequence_with_resets():
 
 
 def test_skipping_the_resets_would_be_detected():
-    fast, plain = _stateful_model(3), _stateful_model(3)
-    training.train(fast, _echo_source(7, sequences=2), 2, 5, sequence_samples=20, progress=False)
-    training.train_plain(plain, _echo_source(7, sequences=2), 2, 5, sequence_samples=10)
-    assert _max_weight_difference(fast, plain) > 1e-4
+    skipped, reset = _stateful_model(3), _stateful_model(3)
+    training.train(skipped, _echo_source(7, sequences=2), 2, 5, sequence_samples=20, progress=False)
+    if backends.current().FIT_CARRIES_STATE:
+        training.train_plain(reset, _echo_source(7, sequences=2), 2, 5, sequence_samples=10)
+    else:
+        training.train(reset, _echo_source(7, sequences=2), 2, 5, sequence_samples=10, progress=False)
+    assert _max_weight_difference(skipped, reset) > 1e-4
+
+
+def test_predict_carries_the_state_as_eager_stateful_calls_do():
+    model = _stateful_model(2)
+    x, _ = _echo_source(4)()
+    carried = training.predict(model, x, 5, sequence_samples=None)
+    eager = np.concatenate([keras.ops.convert_to_numpy(model(x[i : i + 5])) for i in range(0, len(x), 5)])
+    np.testing.assert_allclose(carried, eager, atol=1e-6)
+    not_carried = training.predict(model, x, 5, sequence_samples=5)  # a reset before every batch
+    assert np.max(np.abs(carried - not_carried)) > 1e-4, "the control: dropping the state is caught"
+
+
+@pytest.mark.skipif(backends.current().FIT_CARRIES_STATE, reason="the plain loop works where fit carries state")
+def test_plain_loop_refuses_stateful_models_where_fit_drops_the_state():
+    with pytest.raises(ValueError, match="--loop plain is not available for stateful models"):
+        training.train_plain(_stateful_model(1), _echo_source(1), 1, 5, sequence_samples=10)
 
 
 def test_stateless_fast_loop_equals_fit_per_epoch():
@@ -87,8 +114,9 @@ def _long_source(seed, steps):
     return next_epoch
 
 
+@only_on_tensorflow
 def test_step_by_step_loop_over_long_sequences_equals_fit_with_resets():
-    steps = training.STEP_BY_STEP_ABOVE + 1
+    steps = STEP_BY_STEP_ABOVE + 1
     fast, plain = _long_stateful_model(2, steps), _long_stateful_model(2, steps)
     fast_history = training.train(fast, _long_source(6, steps), 2, 1, sequence_samples=2, progress=False)
     plain_history = training.train_plain(plain, _long_source(6, steps), 2, 1, sequence_samples=2)

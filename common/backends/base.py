@@ -1,0 +1,80 @@
+"""What both backends' compiled training loops share: which variables are state, what to unroll."""
+
+from __future__ import annotations
+
+import weakref
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import keras
+from keras import ops
+
+MAX_UNROLL_STEPS = 64
+"""Recurrent layers of at most this many steps are traced unrolled: no loop nested in the loop."""
+STEP_BY_STEP_ABOVE = 150
+"""Recurrent steps above which the TensorFlow loop calls training steps one by one (docs/speed.md)."""
+
+
+def stateful_variables(model: keras.Model) -> list[keras.Variable]:
+    """The state variables of every stateful recurrent layer in `model`."""
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+    found = []
+    for layer in model._flatten_layers(include_self=False):
+        if getattr(layer, "stateful", False) and getattr(layer, "states", None) is not None:
+            found.extend(layer.states)
+    return found
+
+
+def recurrent_steps(model: keras.Model) -> list[tuple[keras.layers.Layer, int]]:
+    """Each recurrent layer of `model` whose number of time steps is known, with that number."""
+    found = []
+    for layer in model._flatten_layers(include_self=False):
+        if not isinstance(layer, keras.layers.RNN):
+            continue
+        try:
+            steps = layer.input.shape[1]
+        except (AttributeError, ValueError):
+            continue
+        if steps is not None:
+            found.append((layer, steps))
+    return found
+
+
+def batch_metric(metric: str | None, y: Any, y_pred: Any) -> Any:
+    """The fraction of right outputs in one batch: argmax matches, or thresholded bits; else 0."""
+    if metric == "categorical":
+        hits = ops.equal(ops.argmax(y, axis=-1), ops.argmax(y_pred, axis=-1))
+    elif metric == "binary":
+        hits = ops.equal(y > 0.5, y_pred > 0.5)
+    else:
+        return ops.convert_to_tensor(0.0)
+    return ops.mean(ops.cast(hits, "float32"))
+
+
+class CompiledStepsBase:
+    """One model's training steps, compiled once and reused: the parts both backends share."""
+
+    def __init__(self, model: keras.Model, metric: str | None):
+        self._model = weakref.ref(model)  # cached per model: must not keep it alive
+        self.metric = metric
+        self.states = stateful_variables(model)
+        recurrent = recurrent_steps(model)
+        self.recurrent = [layer for layer, steps in recurrent if steps <= MAX_UNROLL_STEPS]
+        self.longest = max((steps for _, steps in recurrent), default=0)
+
+    @property
+    def model(self) -> keras.Model:
+        return self._model()
+
+    @contextmanager
+    def unrolled(self) -> Iterator[None]:
+        """Trace short recurrent layers unrolled: the same arithmetic without a nested loop."""
+        saved = [layer.unroll for layer in self.recurrent]
+        for layer in self.recurrent:
+            layer.unroll = True
+        try:
+            yield
+        finally:
+            for layer, unroll in zip(self.recurrent, saved):
+                layer.unroll = unroll
