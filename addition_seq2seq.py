@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from common import arithmetic, cli, encoding, reporting, schedules, seq2seq, session, training
+from common.checks import MisuseError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         reads = in_width + (out_width if args.decoder == "feedback" else 0)
         shapes = (tuple(model.inputs[0].shape[1:2]), tuple(model.outputs[0].shape[1:]))
         if shapes != ((reads,), (out_width, len(alphabet))):
-            raise ValueError(f"--load {args.load}: the model reads and writes {shapes}, these flags need "
+            raise MisuseError(f"--load {args.load}: the model reads and writes {shapes}, these flags need "
                              f"{((reads,), (out_width, len(alphabet)))}: pass the flags it was trained with")
     else:
         model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from common import backends, binary, cli, data, encoding, models, reporting, session
+from common.checks import MisuseError
 from common.training import History
 
 import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
@@ -187,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         model = session.load_model(args.load)
         if tuple(model.input_shape[1:]) != ((None, 2) if serial else (2 * bits, 1)):
-            raise ValueError(f"--load {args.load}: its input shape {model.input_shape} is not the "
+            raise MisuseError(f"--load {args.load}: its input shape {model.input_shape} is not the "
                              f"{args.formulation} formulation's at --bits {bits}")
     else:
         with backends.current().distribution(args.strategy):  # replicas, if asked, for build and fit alike

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_script(script: str, argv: list[str], seed: int, loop: str = "fast",
-               timeout: float | None = None) -> dict[str, Any]:
-    """Run `script` with `argv` and the given seed and loop; return its `--json` document."""
+               timeout: float | None = None, backend: str | None = None) -> dict[str, Any]:
+    """Run `script` with `argv`, the given seed and loop, on `backend` (None: the one Keras would
+    pick); return its `--json` document, with the whole process's wall time as `process_seconds`."""
     if not (ROOT / script).is_file():
         raise ValueError(f"no script {script!r} in {ROOT}")
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "run.json"
         command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--loop", loop,
                    "--quiet", "--json", str(report)]
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        env = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
+        started = time.perf_counter()
         finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                   timeout=timeout, env=env)
+        process_seconds = time.perf_counter() - started
         if finished.returncode != 0 or not report.exists():
             tail = (finished.stderr or finished.stdout).strip().splitlines()[-3:]
             raise RuntimeError(f"{' '.join(command[1:])} failed ({finished.returncode}): {' | '.join(tail)}")
-        return json.loads(report.read_text())
+        return dict(json.loads(report.read_text()), process_seconds=process_seconds)
 
 
 def command_line(script: str, argv: list[str]) -> str:

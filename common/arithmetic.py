@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common import data
-from common.checks import require_fraction, require_int, require_positive_int
+from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 OPERATORS = "+-*"
 MAX_ENUMERATED = 1_000_000
@@ -26,14 +26,14 @@ def check_ops(ops: str) -> str:
     """Return `ops` if it is a non-empty string of distinct characters from '+-*'."""
     if not isinstance(ops, str) or not ops or any(op not in OPERATORS for op in ops) \
             or len(set(ops)) != len(ops):
-        raise ValueError(f"ops must be distinct characters from {OPERATORS!r}, got {ops!r}")
+        raise MisuseError(f"ops must be distinct characters from {OPERATORS!r}, got {ops!r}")
     return ops
 
 
 def evaluate(operands: list[int], operators: list[str]) -> int:
     """The value of `a op b op c ...` with the usual precedence (`*` before `+` and `-`)."""
     if len(operands) != len(operators) + 1 or not operands:
-        raise ValueError(f"{len(operands)} operands need {len(operands) - 1} operators, "
+        raise MisuseError(f"{len(operands)} operands need {len(operands) - 1} operators, "
                          f"got {len(operators)}")
     total, product = 0, operands[0]
     sign = 1
@@ -44,7 +44,7 @@ def evaluate(operands: list[int], operators: list[str]) -> int:
             total += sign * product
             sign, product = (1 if op == "+" else -1), value
         else:
-            raise ValueError(f"operator {op!r} is not one of {OPERATORS!r}")
+            raise MisuseError(f"operator {op!r} is not one of {OPERATORS!r}")
     return total + sign * product
 
 
@@ -94,7 +94,7 @@ def held_out(operands: np.ndarray, largest: int, fraction: float, salt: int) -> 
     require_int("salt", salt, minimum=0)
     operands = np.asarray(operands)
     if operands.ndim != 2 or operands.shape[1] == 0:
-        raise ValueError(f"operands must be 2-D (questions, terms), got shape {operands.shape}")
+        raise MisuseError(f"operands must be 2-D (questions, terms), got shape {operands.shape}")
     if fraction == 0:
         return np.zeros(len(operands), dtype=bool)
     with np.errstate(over="ignore"):
@@ -131,7 +131,7 @@ def random_questions(n: int, terms: int, largest: int, ops: str, rng: random.Ran
     check_ops(ops)
     require_fraction("holdout", holdout)
     if from_held_out and holdout == 0:
-        raise ValueError("from_held_out needs a holdout fraction above 0")
+        raise MisuseError("from_held_out needs a holdout fraction above 0")
     if ops == "+" and holdout == 0:
         operands, sums = data.random_sum_pairs(n, terms, largest, rng)
         return Questions(operands, [["+"] * (terms - 1) for _ in operands], sums)
@@ -193,17 +193,17 @@ def parse_question(text: str, terms: int, largest: int, ops: str) -> Questions:
     require_positive_int("largest", largest)
     check_ops(ops)
     if not isinstance(text, str):
-        raise ValueError(f"a question must be text, got {text!r}")
+        raise MisuseError(f"a question must be text, got {text!r}")
     compact = text.replace(" ", "")
     pattern = r"\d+(?:[%s]\d+)*" % re.escape(ops)
     if not re.fullmatch(pattern, compact):
-        raise ValueError(f"question {text!r} is malformed: expected {terms} numbers joined by "
+        raise MisuseError(f"question {text!r} is malformed: expected {terms} numbers joined by "
                          f"operators from {ops!r}, like {'1' + ops[0] + '2'!r}")
     operands = [int(n) for n in _NUMBER.findall(compact)]
     operators = [c for c in compact if c in OPERATORS]
     if len(operands) != terms:
-        raise ValueError(f"question {text!r} has {len(operands)} numbers; the model adds {terms}")
+        raise MisuseError(f"question {text!r} has {len(operands)} numbers; the model adds {terms}")
     for value in operands:
         if not 1 <= value <= largest:
-            raise ValueError(f"question {text!r}: {value} is outside the trained range 1..{largest}")
+            raise MisuseError(f"question {text!r}: {value} is outside the trained range 1..{largest}")
     return Questions([operands], [operators], [evaluate(operands, operators)])

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from common import backends
-from common.checks import require_int, require_positive_int
+from common.checks import MisuseError, require_int, require_positive_int
 from common.data import MAX_BITS
 from common.encoding import to_bits
 
@@ -39,10 +39,10 @@ def pairs_from_indices(indices: np.ndarray, bits: int) -> tuple[np.ndarray, np.n
     require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
     indices = np.asarray(indices)
     if not np.issubdtype(indices.dtype, np.integer):
-        raise ValueError(f"indices must be integers, got dtype {indices.dtype}")
+        raise MisuseError(f"indices must be integers, got dtype {indices.dtype}")
     indices = indices.astype(np.int64)
     if indices.size and (indices.min() < 0 or indices.max() >= 4**bits):
-        raise ValueError(f"pair indices must be in [0, {4**bits}), got {indices.min()}..{indices.max()}")
+        raise MisuseError(f"pair indices must be in [0, {4**bits}), got {indices.min()}..{indices.max()}")
     return indices >> bits, indices & (2**bits - 1)
 
 
@@ -50,7 +50,7 @@ def sample_operand_pairs(n_pairs: int, bits: int, rng: np.random.Generator) -> t
     """`n_pairs` pairs drawn uniformly (with replacement) from all 4**bits pairs."""
     require_positive_int("n_pairs", n_pairs)
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+        raise MisuseError(f"rng must be a numpy Generator, got {type(rng).__name__}")
     return pairs_from_indices(rng.integers(0, pair_count(bits), size=n_pairs), bits)
 
 
@@ -72,7 +72,7 @@ def random_bit_pairs(n_pairs: int, bits: int, rng: np.random.Generator) -> tuple
     require_positive_int("n_pairs", n_pairs)
     require_positive_int("bits", bits)
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+        raise MisuseError(f"rng must be a numpy Generator, got {type(rng).__name__}")
     drawn = rng.integers(0, 2, size=(2, n_pairs, bits), dtype=np.int8)
     return drawn[0], drawn[1]
 
@@ -106,7 +106,7 @@ def formulation_arrays(formulation: str, a: np.ndarray, b: np.ndarray, bits: int
         return tutorial_arrays(a, b, bits)
     if formulation == "serial":
         return serial_arrays(a, b, bits)
-    raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+    raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
 
 
 def chain_problems(x: np.ndarray, y: np.ndarray, per_sequence: int,
@@ -120,9 +120,9 @@ def chain_problems(x: np.ndarray, y: np.ndarray, per_sequence: int,
     """
     require_positive_int("per_sequence", per_sequence)
     if x.ndim != 3 or y.ndim != 3 or len(x) != len(y) or len(x) % per_sequence:
-        raise ValueError(f"need serial arrays whose {len(x)} problems divide into groups of {per_sequence}")
+        raise MisuseError(f"need serial arrays whose {len(x)} problems divide into groups of {per_sequence}")
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+        raise MisuseError(f"rng must be a numpy Generator, got {type(rng).__name__}")
     order = rng.permutation(len(x))
     steps = x.shape[1] * per_sequence
     return x[order].reshape(-1, steps, x.shape[2]), y[order].reshape(-1, steps, y.shape[2])
@@ -135,7 +135,7 @@ def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
         return outputs
     if formulation == "serial":
         return outputs[..., 0][:, ::-1]
-    raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+    raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
 
 
 class SampledPairs(keras.utils.PyDataset):
@@ -151,13 +151,13 @@ class SampledPairs(keras.utils.PyDataset):
                  per_sequence: int = 1):
         super().__init__()  # one worker, in the training thread: batches come in order
         if formulation not in FORMULATIONS:
-            raise ValueError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+            raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
         require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
         for name, value in (("batch_size", batch_size), ("batches", batches), ("per_sequence", per_sequence)):
             require_positive_int(name, value)
         require_int("seed", seed, minimum=0)
         if formulation == "tutorial" and per_sequence != 1:
-            raise ValueError("only serial problems can be joined (per_sequence must be 1)")
+            raise MisuseError("only serial problems can be joined (per_sequence must be 1)")
         self.formulation, self.bits, self.batch_size = formulation, bits, batch_size
         self.batches, self.seed, self.per_sequence = batches, seed, per_sequence
         self.epoch = 0
@@ -182,17 +182,17 @@ def _operands(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.n
     require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape or a.ndim != 1 or a.size == 0:
-        raise ValueError(f"a and b must be non-empty 1-D arrays of one shape, got {a.shape} and {b.shape}")
+        raise MisuseError(f"a and b must be non-empty 1-D arrays of one shape, got {a.shape} and {b.shape}")
     return a, b
 
 
 def _bit_arrays(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a_bits, b_bits = np.asarray(a_bits), np.asarray(b_bits)
     if a_bits.shape != b_bits.shape or a_bits.ndim != 2 or a_bits.size == 0:
-        raise ValueError(
+        raise MisuseError(
             f"a_bits and b_bits must be non-empty (n, bits) arrays of one shape, got {a_bits.shape} and {b_bits.shape}")
     if not (np.isin(a_bits, (0, 1)).all() and np.isin(b_bits, (0, 1)).all()):
-        raise ValueError("a_bits and b_bits must hold only 0s and 1s")
+        raise MisuseError("a_bits and b_bits must hold only 0s and 1s")
     return a_bits.astype(np.int8), b_bits.astype(np.int8)
 
 
@@ -204,9 +204,9 @@ def serial_adder(units: int = 4, loss: str = "binary_crossentropy",
     """
     require_positive_int("units", units)
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        raise MisuseError(f"learning_rate must be a positive number, got {learning_rate!r}")
     if loss not in SERIAL_LOSSES:
-        raise ValueError(f"loss must be one of {SERIAL_LOSSES}, got {loss!r}")
+        raise MisuseError(f"loss must be one of {SERIAL_LOSSES}, got {loss!r}")
     model = keras.Sequential([
         keras.Input(shape=(None, 2)),
         keras.layers.LSTM(units, return_sequences=True),
@@ -226,7 +226,7 @@ def exact_rows(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int
     """
     require_positive_int("batch_size", batch_size)
     if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+        raise MisuseError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
     forward = _compiled_inference(model)
     hits = np.empty(len(x), dtype=bool)
     for start in range(0, len(x), batch_size):
@@ -242,7 +242,7 @@ _INFERENCE: "weakref.WeakKeyDictionary[keras.Model, Callable[[np.ndarray], np.nd
 
 def _compiled_inference(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+        raise MisuseError(f"model must be a keras.Model, got {type(model).__name__}")
     if model not in _INFERENCE:
         _INFERENCE[model] = backends.current().compiled_inference(model)
     return _INFERENCE[model]
@@ -260,7 +260,7 @@ class UntilExact(keras.callbacks.Callback):
         super().__init__()
         require_positive_int("probe_size", probe_size)
         if len(x) != len(y) or len(x) == 0:
-            raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+            raise MisuseError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
         self.x, self.y = x, y
         probe = np.random.default_rng(seed).choice(len(x), size=min(probe_size, len(x)), replace=False)
         self.probe_x, self.probe_y = x[probe], y[probe]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from common.checks import require_int
+from common.checks import MisuseError, require_int
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -80,7 +80,7 @@ def make_parser(script: str, description: str, epochs: int) -> ArgumentParser:
 def add_decay_option(parser: argparse.ArgumentParser, advice: str) -> None:
     """`--decay` (common/schedules.py), with the script's own measured advice on when it helps."""
     if not isinstance(advice, str) or not advice:
-        raise ValueError(f"advice must be a non-empty string, got {advice!r}")
+        raise MisuseError(f"advice must be a non-empty string, got {advice!r}")
     parser.add_argument("--decay", action="store_true",
                         help="decay Adam's learning rate to 0 over the run (cosine), same updates; the "
                              f"tutorial keeps it constant. {advice}")
@@ -114,11 +114,14 @@ def parse_args(parser: ArgumentParser, argv: list[str] | None = None) -> argpars
 
 
 def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> None:
-    """Run a script's `main`; a ValueError from bad input becomes one line and exit status 2."""
+    """Run a script's `main`; bad input (MisuseError) becomes one line and exit status 2.
+
+    Any other exception is a bug in the suite, not the user's doing: it ends with its traceback.
+    """
     prog = Path(sys.argv[0]).name
     try:
         status = main(argv)
-    except ValueError as error:
+    except MisuseError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         status = 2
     except KeyboardInterrupt:

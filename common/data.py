@@ -12,7 +12,7 @@ from math import ceil, log10
 import numpy as np
 import pandas as pd
 
-from common.checks import require_int, require_positive_int
+from common.checks import MisuseError, require_int, require_positive_int
 
 MAX_BITS = 24
 
@@ -56,7 +56,7 @@ def pad_left(text: str, width: int) -> str:
     """`text` right-aligned in `width` characters; refuses (never truncates) text that is too wide."""
     require_positive_int("width", width)
     if len(text) > width:
-        raise ValueError(f"{text!r} is {len(text)} characters, wider than its padding of {width}")
+        raise MisuseError(f"{text!r} is {len(text)} characters, wider than its padding of {width}")
     return text.rjust(width)
 
 
@@ -81,9 +81,9 @@ def _check_framing(sequence: np.ndarray, n_in: int, n_out: int) -> None:
     require_positive_int("n_in", n_in)
     require_positive_int("n_out", n_out)
     if n_out > n_in:
-        raise ValueError(f"n_out={n_out} must be <= n_in={n_in}")
+        raise MisuseError(f"n_out={n_out} must be <= n_in={n_in}")
     if sequence.ndim != 2 or len(sequence) < n_in:
-        raise ValueError(
+        raise MisuseError(
             f"sequence must be 2-D (steps, features) with at least n_in={n_in} steps, "
             f"got shape {sequence.shape}"
         )
@@ -128,7 +128,7 @@ def next_step_pairs(encoded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(x_t -> x_t+1) pairs of an encoded sequence, each input one time step: X (n-1, 1, w), y (n-1, w)."""
     encoded = np.asarray(encoded)
     if encoded.ndim != 2 or len(encoded) < 2:
-        raise ValueError(f"encoded must be 2-D with at least 2 steps, got shape {encoded.shape}")
+        raise MisuseError(f"encoded must be 2-D with at least 2 steps, got shape {encoded.shape}")
     return encoded[:-1, None, :], encoded[1:]
 
 

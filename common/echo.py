@@ -18,7 +18,7 @@ import numpy as np
 from keras import layers
 
 from common import cli, data, encoding, models, reporting
-from common.checks import require_int, require_positive_int
+from common.checks import MisuseError, require_int, require_positive_int
 
 REPRESENTATIONS = ("onehot", "linear")
 KINDS = ("full", "partial")
@@ -43,11 +43,11 @@ class EchoTask:
         require_positive_int("n_in", self.n_in)
         require_positive_int("n_out", self.n_out)
         if self.n_out > self.n_in:
-            raise ValueError(f"n_out={self.n_out} must be <= n_in={self.n_in}")
+            raise MisuseError(f"n_out={self.n_out} must be <= n_in={self.n_in}")
         if self.length < self.n_in:
-            raise ValueError(f"length={self.length} must be >= n_in={self.n_in}")
+            raise MisuseError(f"length={self.length} must be >= n_in={self.n_in}")
         if self.representation not in REPRESENTATIONS:
-            raise ValueError(f"representation must be one of {REPRESENTATIONS}, got {self.representation!r}")
+            raise MisuseError(f"representation must be one of {REPRESENTATIONS}, got {self.representation!r}")
 
     @property
     def width(self) -> int:
@@ -71,7 +71,7 @@ def encode(task: EchoTask, sequence: list[int]) -> np.ndarray:
     if task.representation == "onehot":
         return encoding.one_hot(values, task.n_values)
     if values.size and (values.min() < 0 or values.max() >= task.n_values):
-        raise ValueError(f"values must be in 0..{task.n_values - 1}")
+        raise MisuseError(f"values must be in 0..{task.n_values - 1}")
     return (values.astype(np.float32) / (task.n_values - 1))[:, None]
 
 
@@ -79,7 +79,7 @@ def decode(task: EchoTask, outputs: np.ndarray) -> np.ndarray:
     """Model outputs (..., width) -> ints: argmax (one-hot) or the nearest in-range integer (linear)."""
     outputs = np.asarray(outputs)
     if outputs.ndim < 1 or outputs.shape[-1] != task.width:
-        raise ValueError(f"outputs must end in an axis of {task.width}, got shape {outputs.shape}")
+        raise MisuseError(f"outputs must end in an axis of {task.width}, got shape {outputs.shape}")
     if task.representation == "onehot":
         return encoding.one_hot_decode(outputs)
     scaled = np.round(outputs[..., 0].astype(np.float64) * (task.n_values - 1))
@@ -120,11 +120,11 @@ def build_model(task: EchoTask, kind: str, batch_size: int, units: int, stateful
     trained with mean squared error instead of softmax and cross-entropy.
     """
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        raise MisuseError(f"kind must be one of {KINDS}, got {kind!r}")
     require_positive_int("batch_size", batch_size)
     require_positive_int("units", units)
     if kind == "full" and task.n_out != task.n_in:
-        raise ValueError(f"the full echo outputs every input step: n_out={task.n_out} must equal n_in={task.n_in}")
+        raise MisuseError(f"the full echo outputs every input step: n_out={task.n_out} must equal n_in={task.n_in}")
     if task.representation == "onehot" and not task.mask:
         if kind == "full":
             return models.echo_full(batch_size, task.n_in, task.width, units, stateful)
@@ -156,12 +156,12 @@ def score(expected: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """
     expected, predicted = np.asarray(expected), np.asarray(predicted)
     if expected.shape != predicted.shape or expected.ndim != 2 or expected.size == 0:
-        raise ValueError(f"expected and predicted must be equal non-empty 2-D shapes, "
+        raise MisuseError(f"expected and predicted must be equal non-empty 2-D shapes, "
                          f"got {expected.shape} and {predicted.shape}")
     real = expected >= 0
     scored = real.any(axis=1)
     if not scored.any():
-        raise ValueError("no window holds a real (non-padded) item")
+        raise MisuseError("no window holds a real (non-padded) item")
     hits = (expected == predicted) & real
     return {
         "exact_match": float(np.mean((hits | ~real).all(axis=1)[scored])),
@@ -177,7 +177,7 @@ def window_row(expected: np.ndarray, predicted: np.ndarray) -> str:
     """The tutorial's `Expected: [..] Predicted [..]` row; padded items show as `_` on both sides."""
     expected, predicted = np.asarray(expected), np.asarray(predicted)
     if expected.shape != predicted.shape or expected.ndim != 1:
-        raise ValueError(f"expected and predicted must be equal 1-D shapes, got {expected.shape} and {predicted.shape}")
+        raise MisuseError(f"expected and predicted must be equal 1-D shapes, got {expected.shape} and {predicted.shape}")
     real = expected >= 0
     if real.all():
         return reporting.sequence_row(expected, predicted)
@@ -187,7 +187,7 @@ def window_row(expected: np.ndarray, predicted: np.ndarray) -> str:
 def add_arguments(parser: argparse.ArgumentParser, kind: str, units: int) -> None:
     """The echo scripts' own options; defaults are the tutorial's."""
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        raise MisuseError(f"kind must be one of {KINDS}, got {kind!r}")
     require_positive_int("units", units)
     task = parser.add_argument_group("echo options")
     task.add_argument("--length", type=cli.positive_int, default=25, help="items per random sequence")

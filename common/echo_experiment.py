@@ -9,8 +9,6 @@ from __future__ import annotations
 import random
 import time
 
-import keras
-
 from common import cli, echo, reporting, session, training
 
 
@@ -33,7 +31,7 @@ def run(script: str, description: str, kind: str, epochs: int, units: int,
     # Define and train the model (or load one).
     history, train_seconds = None, None
     if args.load:
-        model = keras.models.load_model(args.load)
+        model = session.load_model(args.load)
     else:
         model = echo.build_model(task, kind, batch_size, args.units, stateful)
         if not args.quiet:

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from common.checks import require_int, require_positive_int
+from common.checks import MisuseError, require_int, require_positive_int
 
 DIGITS = "0123456789"
 
@@ -21,24 +21,24 @@ def make_alphabet(ops: str = "+") -> str:
     A '-' operator also serves as the minus sign of negative answers.
     """
     if not ops or any(op not in "+-*" for op in ops) or len(set(ops)) != len(ops):
-        raise ValueError(f"ops must be distinct characters from '+-*', got {ops!r}")
+        raise MisuseError(f"ops must be distinct characters from '+-*', got {ops!r}")
     return DIGITS + ops + " "
 
 
 def _check_alphabet(alphabet: str) -> None:
     if not isinstance(alphabet, str) or not alphabet or len(set(alphabet)) != len(alphabet):
-        raise ValueError(f"alphabet must be a non-empty string of distinct characters, got {alphabet!r}")
+        raise MisuseError(f"alphabet must be a non-empty string of distinct characters, got {alphabet!r}")
 
 
 def integer_encode(strings: Sequence[str], alphabet: str) -> np.ndarray:
     """Strings of equal length -> (n, length) array of alphabet indices."""
     _check_alphabet(alphabet)
     if len(strings) == 0:
-        raise ValueError("strings must not be empty")
+        raise MisuseError("strings must not be empty")
     length = len(strings[0])
     for text in strings:
         if not isinstance(text, str) or len(text) != length:
-            raise ValueError(f"every string must have length {length}, got {text!r}")
+            raise MisuseError(f"every string must have length {length}, got {text!r}")
     codes = np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32)
     codes = codes.reshape(len(strings), length)
     alphabet_codes = np.array([ord(c) for c in alphabet], dtype=np.uint32)
@@ -47,7 +47,7 @@ def integer_encode(strings: Sequence[str], alphabet: str) -> np.ndarray:
     found = alphabet_codes[order][position] == codes
     if not found.all():
         row, column = np.argwhere(~found)[0]
-        raise ValueError(
+        raise MisuseError(
             f"character {strings[row][column]!r} in {strings[row]!r} is not in the alphabet {alphabet!r}"
         )
     return order[position].astype(np.int64)
@@ -58,7 +58,7 @@ def integer_decode(indices: np.ndarray, alphabet: str) -> list[str]:
     _check_alphabet(alphabet)
     indices = np.asarray(indices)
     if indices.ndim != 2:
-        raise ValueError(f"indices must be 2-D (samples, steps), got shape {indices.shape}")
+        raise MisuseError(f"indices must be 2-D (samples, steps), got shape {indices.shape}")
     _check_indices(indices, len(alphabet))
     chars = np.array(list(alphabet))
     return ["".join(row) for row in chars[indices]]
@@ -66,10 +66,10 @@ def integer_decode(indices: np.ndarray, alphabet: str) -> list[str]:
 
 def _check_indices(indices: np.ndarray, width: int) -> None:
     if not np.issubdtype(indices.dtype, np.integer):
-        raise ValueError(f"indices must be integers, got dtype {indices.dtype}")
+        raise MisuseError(f"indices must be integers, got dtype {indices.dtype}")
     if indices.size and (indices.min() < 0 or indices.max() >= width):
         bad = indices[(indices < 0) | (indices >= width)].flat[0]
-        raise ValueError(f"index {bad} is outside the one-hot width {width} (allowed 0..{width - 1})")
+        raise MisuseError(f"index {bad} is outside the one-hot width {width} (allowed 0..{width - 1})")
 
 
 def one_hot(indices: np.ndarray | Sequence[int], width: int, dtype: type = np.float32) -> np.ndarray:
@@ -84,7 +84,7 @@ def one_hot_decode(vectors: np.ndarray) -> np.ndarray:
     """One-hot or probability vectors -> indices of their largest entry (argmax on the last axis)."""
     vectors = np.asarray(vectors)
     if vectors.ndim < 1 or vectors.shape[-1] == 0:
-        raise ValueError(f"vectors must have a non-empty last axis, got shape {vectors.shape}")
+        raise MisuseError(f"vectors must have a non-empty last axis, got shape {vectors.shape}")
     return np.argmax(vectors, axis=-1)
 
 
@@ -92,7 +92,7 @@ def decode_strings(vectors: np.ndarray, alphabet: str) -> list[str]:
     """(n, steps, len(alphabet)) one-hot or probabilities -> strings: the tutorial's `invert`."""
     vectors = np.asarray(vectors)
     if vectors.ndim != 3 or vectors.shape[-1] != len(alphabet):
-        raise ValueError(
+        raise MisuseError(
             f"vectors must have shape (samples, steps, {len(alphabet)}), got {vectors.shape}"
         )
     return integer_decode(one_hot_decode(vectors), alphabet)
@@ -104,7 +104,7 @@ def invert_scaled(values: np.ndarray, n_numbers: int, largest: int) -> np.ndarra
     require_positive_int("largest", largest)
     values = np.asarray(values, dtype=np.float64)
     if not np.isfinite(values).all():
-        raise ValueError("values must be finite numbers")
+        raise MisuseError("values must be finite numbers")
     return np.round(values * float(largest * n_numbers)).astype(np.int64)
 
 
@@ -113,11 +113,11 @@ def to_bits(values: np.ndarray | Sequence[int] | int, bits: int, lsb_first: bool
     require_int("bits", bits, minimum=1, maximum=62)
     values = np.asarray(values)
     if not np.issubdtype(values.dtype, np.integer):
-        raise ValueError(f"values must be integers, got dtype {values.dtype}")
+        raise MisuseError(f"values must be integers, got dtype {values.dtype}")
     values = values.astype(np.int64)
     if values.size and (values.min() < 0 or values.max() >= 2**bits):
         bad = values[(values < 0) | (values >= 2**bits)].flat[0]
-        raise ValueError(f"value {bad} does not fit in {bits} bits (allowed 0..{2**bits - 1})")
+        raise MisuseError(f"value {bad} does not fit in {bits} bits (allowed 0..{2**bits - 1})")
     shifts = np.arange(bits, dtype=np.int64)
     if not lsb_first:
         shifts = shifts[::-1]
@@ -128,10 +128,10 @@ def from_bits(bit_array: np.ndarray | Sequence[int], lsb_first: bool = False) ->
     """Binary digits on the last axis -> ints; the inverse of `to_bits`. Rounds probabilities first."""
     bit_array = np.asarray(bit_array)
     if bit_array.ndim < 1 or not 1 <= bit_array.shape[-1] <= 62:
-        raise ValueError(f"bit_array needs 1..62 bits on its last axis, got shape {bit_array.shape}")
+        raise MisuseError(f"bit_array needs 1..62 bits on its last axis, got shape {bit_array.shape}")
     rounded = np.rint(bit_array.astype(np.float64))
     if ((rounded != 0) & (rounded != 1)).any():
-        raise ValueError("bit_array must hold values that round to 0 or 1")
+        raise MisuseError("bit_array must hold values that round to 0 or 1")
     bits = bit_array.shape[-1]
     shifts = np.arange(bits, dtype=np.int64)
     if not lsb_first:

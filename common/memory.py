@@ -19,7 +19,7 @@ import numpy as np
 from keras import layers
 
 from common import data, encoding
-from common.checks import require_fraction, require_int, require_positive_int
+from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 BPTT = ("step", "full")
 """step: the tutorial's stateful LSTM, one time step per batch; full: the whole sequence per sample."""
@@ -68,7 +68,7 @@ def step_pairs(task: MemoryTask, sequences: list[list[int]]) -> list[tuple[np.nd
     pairs = []
     for sequence in sequences:
         if len(sequence) != task.steps + 1:
-            raise ValueError(f"each sequence must have {task.steps + 1} items, got {len(sequence)}")
+            raise MisuseError(f"each sequence must have {task.steps + 1} items, got {len(sequence)}")
         x, y = data.next_step_pairs(encoding.one_hot(sequence, task.width))
         pairs.append((x[:, 0, :], y))
     return pairs
@@ -76,12 +76,12 @@ def step_pairs(task: MemoryTask, sequences: list[list[int]]) -> list[tuple[np.nd
 
 def _check_layout(order: list[int], n_sequences: int, batch_size: int, bptt: str) -> None:
     if sorted(order) != list(range(n_sequences)):
-        raise ValueError(f"order must be a permutation of 0..{n_sequences - 1}, got {order}")
+        raise MisuseError(f"order must be a permutation of 0..{n_sequences - 1}, got {order}")
     if bptt not in BPTT:
-        raise ValueError(f"bptt must be one of {BPTT}, got {bptt!r}")
+        raise MisuseError(f"bptt must be one of {BPTT}, got {bptt!r}")
     require_int("batch_size", batch_size, minimum=1, maximum=n_sequences)
     if n_sequences % batch_size:
-        raise ValueError(f"batch_size={batch_size} must divide the {n_sequences} sequences")
+        raise MisuseError(f"batch_size={batch_size} must divide the {n_sequences} sequences")
 
 
 def arrange(pairs: list[tuple[np.ndarray, np.ndarray]], order: list[int], batch_size: int,
@@ -109,7 +109,7 @@ def unarrange(outputs: np.ndarray, order: list[int], steps: int, batch_size: int
     _check_layout(order, len(order), batch_size, bptt)
     classes = encoding.one_hot_decode(outputs).reshape(-1)
     if classes.size != len(order) * steps:
-        raise ValueError(f"expected {len(order) * steps} predictions, got {classes.size}")
+        raise MisuseError(f"expected {len(order) * steps} predictions, got {classes.size}")
     if bptt == "step" and batch_size > 1:
         classes = classes.reshape(steps, len(order)).T
     classes = classes.reshape(len(order), steps)
@@ -121,7 +121,7 @@ def unarrange(outputs: np.ndarray, order: list[int], steps: int, batch_size: int
 def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None:
     """Samples between state resets: one sequence's steps per batch slot (None when stateless)."""
     if bptt not in BPTT:
-        raise ValueError(f"bptt must be one of {BPTT}, got {bptt!r}")
+        raise MisuseError(f"bptt must be one of {BPTT}, got {bptt!r}")
     require_positive_int("batch_size", batch_size)
     return task.steps * batch_size if bptt == "step" else None
 
@@ -186,7 +186,7 @@ def check_long_lag_options(units: int, long_lag: bool, last_step_share: float,
     if memory_units is not None:
         require_int("memory_units", memory_units, minimum=1, maximum=units)
     if not long_lag and (last_step_share != LAST_STEP_SHARE or memory_units is not None):
-        raise ValueError(
+        raise MisuseError(
             "last_step_share and memory_units change the long-lag model: use them with long_lag (--long-lag)")
 
 
@@ -244,7 +244,7 @@ def score(sequences: list[list[int]], predicted: np.ndarray) -> dict[str, object
     predicted = np.asarray(predicted)
     expected = np.array([sequence[1:] for sequence in sequences])
     if predicted.shape != expected.shape:
-        raise ValueError(f"predicted must have shape {expected.shape}, got {predicted.shape}")
+        raise MisuseError(f"predicted must have shape {expected.shape}, got {predicted.shape}")
     right = predicted == expected
     return {
         "correct_steps": int(right.sum()),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from common.checks import require_fraction, require_positive_int
+from common.checks import MisuseError, require_fraction, require_positive_int
 
 
 def addition_lstm(n_numbers: int = 2, units: int = 10, two_layer: bool = False) -> keras.Model:
@@ -115,7 +115,7 @@ def binary_adder(time_steps: int = 16, out_bits: int = 9, units: int = 256,
         require_positive_int(name, value)
     require_fraction("dropout", dropout)
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        raise MisuseError(f"learning_rate must be a positive number, got {learning_rate!r}")
     model = keras.Sequential(
         [
             keras.Input(shape=(time_steps, 1)),

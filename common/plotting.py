@@ -10,12 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from common.training import History  # noqa: E402
+from common.checks import MisuseError
 
 
 def plot_history(history: History, path: Path, title: str) -> None:
     """Loss (and accuracy, when there is one) against epoch, written as PNG to `path`."""
     if not isinstance(history, History) or not history.loss:
-        raise ValueError("history must be a History with at least one epoch of loss")
+        raise MisuseError("history must be a History with at least one epoch of loss")
     curves = history.as_dict()
     figure, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.6), squeeze=False)
     epochs = range(1, len(history.loss) + 1)

@@ -10,12 +10,12 @@ from typing import Sequence
 import numpy as np
 from sklearn.metrics import mean_squared_error
 
-from common.checks import require_int
+from common.checks import MisuseError, require_int
 
 
 def _same_length(expected: Sequence, predicted: Sequence) -> None:
     if len(expected) != len(predicted) or len(expected) == 0:
-        raise ValueError(
+        raise MisuseError(
             f"expected and predicted must be non-empty and of equal length, "
             f"got {len(expected)} and {len(predicted)}"
         )
@@ -38,7 +38,7 @@ def element_accuracy(expected: np.ndarray, predicted: np.ndarray) -> float:
     """Fraction of individual items (characters, sequence steps, bits) that are right."""
     expected, predicted = np.asarray(expected), np.asarray(predicted)
     if expected.shape != predicted.shape or expected.size == 0:
-        raise ValueError(f"shapes must match and be non-empty, got {expected.shape} and {predicted.shape}")
+        raise MisuseError(f"shapes must match and be non-empty, got {expected.shape} and {predicted.shape}")
     return float(np.mean(expected == predicted))
 
 
@@ -66,7 +66,7 @@ def bits_row(bits: np.ndarray) -> str:
     """`[1 0 0 1 1 1 0 1]: 157`, one row of the binary-addition tutorial (MSB first)."""
     bits = np.asarray(bits).astype(np.int64)
     if bits.ndim != 1 or bits.size == 0 or not np.isin(bits, (0, 1)).all():
-        raise ValueError(f"bits must be a non-empty 1-D array of 0s and 1s, got {bits!r}")
+        raise MisuseError(f"bits must be a non-empty 1-D array of 0s and 1s, got {bits!r}")
     value = int((bits << np.arange(bits.size)[::-1]).sum())
     return "[%s]: %d" % (" ".join(str(b) for b in bits), value)
 
@@ -81,7 +81,7 @@ def summary_line(metrics: dict[str, float], n_samples: int) -> str:
     """One line with every metric, over all `n_samples` evaluation samples."""
     require_int("n_samples", n_samples, minimum=1)
     if not metrics:
-        raise ValueError("metrics must not be empty")
+        raise MisuseError("metrics must not be empty")
     parts = []
     for name, value in metrics.items():
         if isinstance(value, float):

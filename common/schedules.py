@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keras
 
-from common.checks import require_positive_int
+from common.checks import MisuseError, require_positive_int
 
 
 def decay_learning_rate(model: keras.Model, total_steps: int) -> keras.Model:
@@ -22,10 +22,10 @@ def decay_learning_rate(model: keras.Model, total_steps: int) -> keras.Model:
     count, so `fit` and the project's compiled loop both follow it.
     """
     if not isinstance(model, keras.Model) or getattr(model, "optimizer", None) is None:
-        raise ValueError("model must be a compiled keras.Model")
+        raise MisuseError("model must be a compiled keras.Model")
     require_positive_int("total_steps", total_steps)
     if int(model.optimizer.iterations.numpy()):
-        raise ValueError("decay_learning_rate must be called before the model's first update")
+        raise MisuseError("decay_learning_rate must be called before the model's first update")
     initial = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
     model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(initial, total_steps)
     return model

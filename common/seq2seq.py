@@ -17,7 +17,7 @@ import numpy as np
 from keras import layers
 
 from common import encoding, models
-from common.checks import require_positive_int
+from common.checks import MisuseError, require_positive_int
 
 ENCODINGS = ("onehot", "integer")
 DECODERS = ("repeat", "feedback")
@@ -27,7 +27,7 @@ PAD = " "
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        raise MisuseError(f"{name} must be one of {allowed}, got {value!r}")
 
 
 def encode_text(strings: Sequence[str], alphabet: str, kind: str, zero_pad: bool = False) -> np.ndarray:
@@ -40,7 +40,7 @@ def encode_text(strings: Sequence[str], alphabet: str, kind: str, zero_pad: bool
     """
     _check_choice("kind", kind, ENCODINGS)
     if alphabet[-1:] != PAD:
-        raise ValueError(f"alphabet must end with the padding character {PAD!r}, got {alphabet!r}")
+        raise MisuseError(f"alphabet must end with the padding character {PAD!r}, got {alphabet!r}")
     indices = encoding.integer_encode(strings, alphabet)
     if kind == "integer":
         return ((indices + 1) % len(alphabet)).astype(np.int32)
@@ -115,7 +115,7 @@ def predict(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
     """
     require_positive_int("batch_size", batch_size)
     if len(x) == 0:
-        raise ValueError("x must hold at least one sample")
+        raise MisuseError("x must hold at least one sample")
     return model.predict(x, batch_size=batch_size, verbose=0)
 
 

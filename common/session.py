@@ -10,13 +10,14 @@ import json
 import os
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import keras
 
 from common import backends
-from common.checks import require_int
+from common.checks import MisuseError, require_int
 from common.plotting import plot_history
 from common.training import History
 
@@ -50,7 +51,7 @@ def write_json(path: Path, script: str, config: dict[str, Any], train_seconds: f
                metrics: dict[str, Any]) -> None:
     """`{"script", "config", "train_seconds", "metrics"}`; config values must be JSON-able."""
     if not metrics:
-        raise ValueError("metrics must not be empty")
+        raise MisuseError("metrics must not be empty")
     document = {"script": script, "config": config, "train_seconds": train_seconds, "metrics": metrics}
     text = json.dumps(document, indent=2, default=str) + "\n"
     temporary = _atomic_target(Path(path))
@@ -87,8 +88,17 @@ def write_tensorboard(directory: Path, history: History) -> None:
 
 
 def load_model(path: Path) -> keras.Model:
-    """A model saved with `--save`, by this backend or the other."""
-    return keras.models.load_model(path)
+    """A model saved with `--save`, by this backend or the other; anything else is refused.
+
+    A `.keras` file is a zip archive: Keras calls any other file "not found", which is false.
+    """
+    if not zipfile.is_zipfile(path):
+        raise MisuseError(f"--load {path}: not a Keras model file (a .keras file is a zip archive)")
+    try:
+        return keras.models.load_model(path)
+    except (ValueError, OSError, KeyError) as error:  # a zip archive, but not a model Keras can read
+        raise MisuseError(f"--load {path}: not a Keras model file this suite can read "
+                          f"({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
 
 
 def save_model(model: keras.Model, path: Path) -> None:

@@ -10,6 +10,7 @@ and tests can show both compute the same weights.
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -20,7 +21,7 @@ from keras import ops
 
 from common import backends
 from common.backends.base import stateful_variables
-from common.checks import require_positive_int
+from common.checks import MisuseError, require_positive_int
 
 EpochSource = Callable[[], tuple[np.ndarray, np.ndarray]]
 """Called once per tutorial epoch; returns that epoch's fresh (x, y) samples in training order."""
@@ -54,13 +55,13 @@ def reset_states(model: keras.Model) -> None:
 def _check_schedule(x: np.ndarray, batch_size: int, sequence_samples: int | None) -> None:
     require_positive_int("batch_size", batch_size)
     if len(x) == 0 or len(x) % batch_size:
-        raise ValueError(
+        raise MisuseError(
             f"an epoch has {len(x)} samples; it must be a positive multiple of batch_size={batch_size}"
         )
     if sequence_samples is not None:
         require_positive_int("sequence_samples", sequence_samples)
         if sequence_samples % batch_size or len(x) % sequence_samples:
-            raise ValueError(
+            raise MisuseError(
                 f"sequence_samples={sequence_samples} must be a multiple of batch_size={batch_size} "
                 f"and divide the {len(x)} samples of an epoch"
             )
@@ -80,7 +81,7 @@ def _compiled_for(model: keras.Model, metric: str | None) -> Any:
 def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> None:
     """Create the optimizer's and the loss's variables eagerly, before the loop is traced."""
     if model.optimizer is None:
-        raise ValueError("model must be compiled before training")
+        raise MisuseError("model must be compiled before training")
     model.optimizer.build(model.trainable_variables)
     xb, yb = x[:batch_size], y[:batch_size]
     model.compute_loss(x=xb, y=yb, y_pred=model(xb, training=False), training=False)
@@ -105,9 +106,9 @@ def train(
     """
     require_positive_int("epochs", epochs)
     if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        raise MisuseError(f"metric must be one of {METRICS}, got {metric!r}")
     if loop not in LOOPS:
-        raise ValueError(f"loop must be one of {LOOPS}, got {loop!r}")
+        raise MisuseError(f"loop must be one of {LOOPS}, got {loop!r}")
     if loop == "plain":
         return train_plain(model, next_epoch, epochs, batch_size, sequence_samples, progress)
     first_x, first_y = next_epoch()
@@ -116,7 +117,9 @@ def train(
     steps_per_epoch = samples_per_epoch // batch_size
     sequence_steps = (sequence_samples or samples_per_epoch) // batch_size
     epoch_bytes = first_x.nbytes + first_y.nbytes
-    epochs_per_call = max(1, min(STEPS_PER_CALL // steps_per_epoch, BYTES_PER_CALL // epoch_bytes))
+    most_per_call = max(1, min(STEPS_PER_CALL // steps_per_epoch, BYTES_PER_CALL // epoch_bytes))
+    # Calls of equal size: each new size is compiled anew (on JAX), e.g. 5000 epochs run as 2 x 2500.
+    epochs_per_call = math.ceil(epochs / math.ceil(epochs / most_per_call))
     keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
 
     _build_for_loop(model, first_x, first_y, batch_size)
@@ -130,7 +133,7 @@ def train(
         while len(pending) < count:
             x, y = next_epoch()
             if x.shape != first_x.shape or y.shape != first_y.shape:
-                raise ValueError("every epoch must have the same shapes as the first")
+                raise MisuseError("every epoch must have the same shapes as the first")
             pending.append((x, y))
         xs = np.concatenate([x for x, _ in pending]).reshape((-1, batch_size) + first_x.shape[1:])
         ys = np.concatenate([y for _, y in pending]).reshape((-1, batch_size) + first_y.shape[1:])
@@ -163,7 +166,7 @@ def train_plain(
     """
     require_positive_int("epochs", epochs)
     if stateful_variables(model) and not backends.current().FIT_CARRIES_STATE:
-        raise ValueError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
+        raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
                          "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
     history = History()
     bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None

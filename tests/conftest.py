@@ -21,6 +21,10 @@ def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=600):
                           text=True, timeout=timeout)
 
 
+fit_carries_state = pytest.mark.skipif(
+    BACKEND != "tensorflow",
+    reason="Keras's fit on JAX drops the LSTM state, so there is no plain loop for stateful models "
+           "there: test_backends.py compares the JAX loop with TensorFlow's fit instead")
 only_on_tensorflow = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow-only behaviour")
 once = pytest.mark.skipif(
     BACKEND != "tensorflow",

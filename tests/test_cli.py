@@ -9,13 +9,14 @@ import pytest
 
 import addition_mapping
 from common import cli
+from common.checks import require_int
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _misuse(argv, capsys):
     with pytest.raises(SystemExit) as stopped:
-        addition_mapping.main(argv)
+        cli.run(addition_mapping.main, argv)
     err = capsys.readouterr().err
     assert stopped.value.code == 2
     assert len(err.strip().splitlines()) == 1, err
@@ -39,14 +40,29 @@ def test_bad_flags_give_one_line_and_status_2(argv, named, capsys):
     assert named in _misuse(argv, capsys)
 
 
-def test_a_value_error_from_common_becomes_one_line(capsys):
+def test_misuse_from_common_becomes_one_line(capsys):
     def main(argv):
-        raise ValueError("largest must be >= 1, got 0")
+        require_int("largest", 0, minimum=1)
 
     with pytest.raises(SystemExit) as stopped:
         cli.run(main, [])
     assert stopped.value.code == 2
     assert capsys.readouterr().err.strip().endswith("largest must be >= 1, got 0")
+
+
+def test_a_bug_is_not_reported_as_misuse():
+    def main(argv):
+        return int("a ValueError that no input check raised")
+
+    with pytest.raises(ValueError, match="invalid literal"):
+        cli.run(main, [])  # propagates: Python prints its traceback and exits with status 1
+
+
+def test_a_file_that_is_not_a_model_is_refused_as_such(tmp_path, capsys):
+    broken = tmp_path / "broken.keras"
+    broken.write_text("not a model")
+    err = _misuse(["--load", str(broken)], capsys)
+    assert "not a Keras model file" in err and "not found" not in err.lower()
 
 
 def test_help_shows_the_tutorial_defaults(capsys):

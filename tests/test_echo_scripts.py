@@ -8,6 +8,7 @@ import pytest
 
 import echo_full
 import echo_partial
+from conftest import fit_carries_state
 
 
 def _run(script, argv, tmp_path, capsys=None, name="out"):
@@ -41,6 +42,7 @@ def test_echo_partial_reproduces_the_tutorial_at_its_defaults(tmp_path):
     assert result["metrics"]["exact_match"] >= 0.99
 
 
+@fit_carries_state
 @pytest.mark.parametrize("script", [echo_full, echo_partial])
 def test_plain_loop_reaches_the_same_model_and_figures(script, tmp_path):
     figures = []

@@ -8,12 +8,7 @@ import pytest
 
 from common import backends, data, encoding, models, schedules, session, training
 from common.backends.base import STEP_BY_STEP_ABOVE
-from conftest import BACKEND, only_on_tensorflow
-
-# Keras's fit carries a stateful layer's state between batches on TensorFlow only; on JAX,
-# test_backends.py compares the JAX loop with TensorFlow's fit instead.
-fit_carries_state = pytest.mark.skipif(
-    not backends.current().FIT_CARRIES_STATE, reason=f"Keras's fit on {BACKEND} drops the LSTM state")
+from conftest import fit_carries_state, only_on_tensorflow
 
 
 def _echo_source(seed, n_values=20, sequences=1):

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 import keras
 from keras import ops
+from common.checks import MisuseError
 
 MAX_UNROLL_STEPS = 64
 """Recurrent layers of at most this many steps are traced unrolled: no loop nested in the loop."""
@@ -18,7 +19,7 @@ STEP_BY_STEP_ABOVE = 150
 def stateful_variables(model: keras.Model) -> list[keras.Variable]:
     """The state variables of every stateful recurrent layer in `model`."""
     if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+        raise MisuseError(f"model must be a keras.Model, got {type(model).__name__}")
     found = []
     for layer in model._flatten_layers(include_self=False):
         if getattr(layer, "stateful", False) and getattr(layer, "states", None) is not None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from common.backends import STRATEGIES
 from common.backends.base import CompiledStepsBase, batch_metric
+from common.checks import MisuseError
 
 FIT_CARRIES_STATE = False
 
@@ -141,7 +142,7 @@ def _devices(name: str) -> list[str]:
         return []
     if name == "mirrored":
         return keras.distribution.list_devices("gpu") or keras.distribution.list_devices("cpu")
-    raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+    raise MisuseError(f"strategy must be one of {STRATEGIES}, got {name!r}")
 
 
 def distribution(name: str) -> AbstractContextManager:

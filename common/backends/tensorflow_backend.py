@@ -12,8 +12,13 @@ import tensorflow as tf
 
 from common.backends import STRATEGIES
 from common.backends.base import STEP_BY_STEP_ABOVE, CompiledStepsBase, batch_metric
+from common.checks import MisuseError
 
 FIT_CARRIES_STATE = True
+
+# Each new model (memory_demo --trials N builds one per seed) is traced once, as it must be;
+# TensorFlow would warn about "frequent retracing" of the loop's function from the fifth on.
+tf.get_logger().setLevel("ERROR")
 
 
 def seed(value: int) -> None:
@@ -126,7 +131,7 @@ def distribution(name: str) -> AbstractContextManager:
     if name == "mirrored":
         devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         return tf.distribute.MirroredStrategy([device.name for device in devices]).scope()
-    raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+    raise MisuseError(f"strategy must be one of {STRATEGIES}, got {name!r}")
 
 
 def replicas(name: str) -> int:
