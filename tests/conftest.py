@@ -1,12 +1,16 @@
 """Helpers every test module shares: the backend under test, and running a script in a subprocess."""
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
+
+from common import data, encoding
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = keras.backend.backend()
@@ -16,7 +20,8 @@ def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=600):
     """Run a script of the suite (a path) or Python code (a string) under `backend`; return the result."""
     command = [sys.executable, str(code_or_script)] if isinstance(code_or_script, Path) else \
         [sys.executable, "-c", code_or_script]
-    environment = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=str(ROOT), **(env or {}))
+    environment = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
+                       **(env or {}))
     return subprocess.run([*command, *map(str, argv)], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -29,3 +34,16 @@ only_on_tensorflow = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorF
 once = pytest.mark.skipif(
     BACKEND != "tensorflow",
     reason="starts both backends in subprocesses itself: run in the TensorFlow pass only")
+
+
+def echo_source(seed, n_values=20, sequences=1):
+    """Epochs of `sequences` random 12-long sequences framed into 10 windows of 3, from Python's
+    random: the same numbers on every backend."""
+    rng = random.Random(seed)
+
+    def next_epoch():
+        windows = [data.frame_windows(encoding.one_hot(data.random_sequence(12, n_values, rng), n_values), 3, 3)
+                   for _ in range(sequences)]
+        return np.concatenate([x for x, _ in windows]), np.concatenate([y for _, y in windows])
+
+    return next_epoch

@@ -1,80 +1,68 @@
 """Both backends: the JAX loop trains as TensorFlow's `fit` does, state carried; models move
-between backends; distribution, backend refusal and the TensorFlow-free JAX run.
+between backends; distribution; backend refusal; a JAX run that needs no TensorFlow.
 
-Each test starts the backends it needs in subprocesses, so it runs once, in the TensorFlow pass.
+These tests run the TensorFlow side in this process and start JAX in subprocesses, so they run
+once, in the TensorFlow pass.
 """
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, once, run_python
+import addition_mlp
+import binary_addition
+from common import models, session, training
+from conftest import ROOT, echo_source, once, run_python
 
 pytestmark = once
 
-# Train a small stateful echo model (batch 5, two sequences of 10 windows an epoch) from the
-# initial weights in INIT (written there first if absent) and save the trained weights to OUT.
-TRAIN_ECHO = """
-import random, sys
-from pathlib import Path
+
+# On JAX: from the initial weights in argv[1], train the same stateful echo model with the fast
+# loop, once with the state reset per sequence (every 10 samples, 2 batches) and once with a reset
+# before every batch (the state never carried); save both models' weights to argv[2].
+TRAIN_ECHO_ON_JAX = """
+import sys
 import numpy as np
-from common import data, encoding, models, session, training
-init, out, loop, sequence_samples = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-session.seed_everything(3)
-model = models.echo_full(batch_size=5, n_in=3, width=20, units=8)
-if init.exists():
-    model.set_weights(list(np.load(init).values()))
-else:
-    np.savez(init, *model.get_weights())
-rng = random.Random(7)
-def next_epoch():
-    windows = [data.frame_windows(encoding.one_hot(data.random_sequence(12, 20, rng), 20), 3, 3) for _ in range(2)]
-    return np.concatenate([x for x, _ in windows]), np.concatenate([y for _, y in windows])
-history = training.train(model, next_epoch, 3, 5, sequence_samples, metric="categorical", progress=False, loop=loop)
-np.savez(out, *model.get_weights(), loss=np.array(history.loss))
+from common import models, session, training
+from conftest import echo_source
+trained = {}
+for sequence_samples in (10, 5):
+    session.seed_everything(3)
+    model = models.echo_full(batch_size=5, n_in=3, width=20, units=8)
+    model.set_weights(list(np.load(sys.argv[1]).values()))
+    history = training.train(model, echo_source(7, sequences=2), 3, 5, sequence_samples, metric="categorical",
+                             progress=False)
+    trained.update({f"{sequence_samples}_{i}": w for i, w in enumerate(model.get_weights())})
+    trained[f"{sequence_samples}_loss"] = np.array(history.loss)
+np.savez(sys.argv[2], **trained)
 """
-
-
-def _train_echo(tmp_path, backend, loop, sequence_samples, name):
-    out = tmp_path / f"{name}.npz"
-    done = run_python(TRAIN_ECHO, tmp_path / "init.npz", out, loop, sequence_samples, backend=backend)
-    assert done.returncode == 0, done.stderr[-3000:]
-    saved = np.load(out)
-    return [saved[f"arr_{i}"] for i in range(len(saved.files) - 1)], saved["loss"]
-
-
-def _max_difference(a, b):
-    return max(float(np.max(np.abs(u - v))) for u, v in zip(a, b))
 
 
 def test_jax_fast_loop_makes_tensorflow_fits_updates_with_the_state_carried(tmp_path):
     # TensorFlow's per-sequence fit carries the LSTM state across the two batches of a sequence and
-    # resets it between sequences: the tutorial's schedule, and the reference for both loops.
-    reference, reference_loss = _train_echo(tmp_path, "tensorflow", "plain", 10, "tf_plain")
-    jax_fast, jax_loss = _train_echo(tmp_path, "jax", "fast", 10, "jax_fast")
-    assert _max_difference(reference, jax_fast) < 1e-5
-    np.testing.assert_allclose(jax_loss, reference_loss, rtol=1e-5)
-    # Control: a loop that never carried the state (a reset before every batch) is caught.
-    not_carried, _ = _train_echo(tmp_path, "jax", "fast", 5, "jax_reset_every_batch")
-    assert _max_difference(reference, not_carried) > 1e-4
+    # resets it between sequences: the tutorial's schedule, and the reference for the JAX loop.
+    session.seed_everything(3)
+    model = models.echo_full(batch_size=5, n_in=3, width=20, units=8)
+    np.savez(tmp_path / "init.npz", *model.get_weights())
+    history = training.train_plain(model, echo_source(7, sequences=2), 3, 5, sequence_samples=10)
+    done = run_python(TRAIN_ECHO_ON_JAX, tmp_path / "init.npz", tmp_path / "jax.npz", backend="jax")
+    assert done.returncode == 0, done.stderr[-3000:]
+    jax = np.load(tmp_path / "jax.npz")
+    reference = model.get_weights()
+    carried = [jax[f"10_{i}"] for i in range(len(reference))]
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(reference, carried)) < 1e-5
+    np.testing.assert_allclose(jax["10_loss"], history.loss, rtol=1e-5)
+    # Control: the loop that never carried the state is caught.
+    not_carried = [jax[f"5_{i}"] for i in range(len(reference))]
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(reference, not_carried)) > 1e-4
 
 
 def test_plain_loop_on_jax_refuses_stateful_models_in_one_line():
     done = run_python(ROOT / "echo_full.py", "--epochs", "1", "--loop", "plain", "--quiet", backend="jax")
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "--loop plain" in done.stderr, done.stderr
-
-
-def test_a_jax_run_imports_no_tensorflow():
-    code = ("import sys, runpy; sys.argv = ['addition_mlp.py', '--epochs', '1', '--quiet']\n"
-            "try:\n    runpy.run_path('addition_mlp.py', run_name='__main__')\n"
-            "except SystemExit as stop:\n    assert stop.code == 0, stop.code\n"
-            "print('tensorflow loaded:', 'tensorflow' in sys.modules)")
-    done = run_python(code, backend="jax")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "tensorflow loaded: False" in done.stdout
-    assert "RMSE" in done.stdout
 
 
 def test_torch_is_refused_in_one_line_before_anything_runs(tmp_path):
@@ -86,44 +74,69 @@ def test_torch_is_refused_in_one_line_before_anything_runs(tmp_path):
     assert done.stdout == "" and not out.exists()
 
 
-@pytest.mark.parametrize("saved_on, loaded_on", [("tensorflow", "jax"), ("jax", "tensorflow")])
-def test_a_model_saved_on_one_backend_predicts_the_same_on_the_other(tmp_path, saved_on, loaded_on):
-    model = tmp_path / "mlp.keras"
-    outputs = {}
-    for backend, flags in ((saved_on, ["--epochs", "2", "--save", model]), (loaded_on, ["--load", model])):
-        out = tmp_path / f"{backend}.json"
-        done = run_python(ROOT / "addition_mlp.py", "--quiet", "--json", out, *flags, backend=backend)
-        assert done.returncode == 0, done.stderr[-3000:]
-        outputs[backend] = json.loads(out.read_text())["metrics"]
-    # The same evaluation draws, the same weights: the same rounded predictions and RMSE.
-    assert outputs[saved_on] == outputs[loaded_on]
-
-
-MIRRORED = """
+# On JAX: train and save addition_mlp's model as a user would (argv[1]), then load it and the
+# TensorFlow-saved model (argv[2]) and predict argv[3]; say whether TensorFlow was ever imported.
+MLP_ON_JAX = """
 import sys
+import numpy as np
+import addition_mlp
+from common import session
+assert addition_mlp.main(["--epochs", "2", "--quiet", "--save", sys.argv[1]]) == 0
+x = np.load(sys.argv[3])
+np.savez(sys.argv[4], jax=session.load_model(sys.argv[1]).predict(x, verbose=0),
+         tensorflow=session.load_model(sys.argv[2]).predict(x, verbose=0))
+print("tensorflow imported:", "tensorflow" in sys.modules)
+"""
+
+
+def test_models_move_between_backends_and_a_jax_run_needs_no_tensorflow(tmp_path):
+    saved = {backend: tmp_path / f"{backend}.keras" for backend in ("tensorflow", "jax")}
+    assert addition_mlp.main(["--epochs", "2", "--quiet", "--save", str(saved["tensorflow"])]) == 0
+    x = np.random.default_rng(0).uniform(0, 1, size=(50, 2)).astype("float32")
+    np.save(tmp_path / "x.npy", x)
+    done = run_python(MLP_ON_JAX, saved["jax"], saved["tensorflow"], tmp_path / "x.npy", tmp_path / "on_jax.npz",
+                      backend="jax")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "tensorflow imported: False" in done.stdout
+    on_jax = np.load(tmp_path / "on_jax.npz")
+    for backend, path in saved.items():
+        on_tensorflow = keras.ops.convert_to_numpy(session.load_model(path)(x))
+        np.testing.assert_allclose(on_jax[backend], on_tensorflow, rtol=1e-5, atol=1e-6)
+    assert np.max(np.abs(on_jax["jax"] - on_jax["tensorflow"])) > 1e-3, "two different models, told apart"
+
+
+REPLICAS = ["--bits", "4", "--formulation", "serial", "--chain", "2", "--batch-size", "8",
+            "--learning-rate", "0.01", "--epochs", "4", "--rows", "0", "--quiet"]
+# argv: the two JSON outputs, then REPLICAS. TensorFlow splits its CPU in two logical devices
+# before it starts; JAX makes two host devices from XLA_FLAGS.
+MIRRORED_ON = {
+    "tensorflow": """
+import sys, tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import binary_addition
 from common import backends
 assert backends.current().replicas("mirrored") == 2
-sys.exit(binary_addition.main(sys.argv[1:]))
-"""
-SPLIT_CPU = {
-    "tensorflow": "import tensorflow as tf\ncpu = tf.config.list_physical_devices('CPU')[0]\n"
-                  "tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)\n",
-    "jax": "",
+assert binary_addition.main([*sys.argv[3:], "--strategy", "mirrored", "--json", sys.argv[1]]) == 0
+""",
+    "jax": """
+import sys, binary_addition
+from common import backends
+assert backends.current().replicas("mirrored") == 2
+assert binary_addition.main([*sys.argv[3:], "--strategy", "mirrored", "--json", sys.argv[1]]) == 0
+assert binary_addition.main([*sys.argv[3:], "--strategy", "default", "--json", sys.argv[2]]) == 0
+""",
 }
-HOST_DEVICES = {"tensorflow": {}, "jax": {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}}
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_replicas_make_the_same_updates_as_one_device(tmp_path, backend):
-    argv = ["--bits", "4", "--formulation", "serial", "--chain", "2", "--batch-size", "8",
-            "--learning-rate", "0.01", "--epochs", "4", "--rows", "0", "--quiet"]
-    results = {}
-    for strategy, code in (("mirrored", SPLIT_CPU[backend] + MIRRORED), ("default", "import sys, binary_addition\n"
-                                                                         "sys.exit(binary_addition.main(sys.argv[1:]))")):
-        out = tmp_path / f"{strategy}.json"
-        done = run_python(code, *argv, "--strategy", strategy, "--json", out, backend=backend, env=HOST_DEVICES[backend])
-        assert done.returncode == 0, done.stderr[-3000:]
-        results[strategy] = json.loads(out.read_text())["metrics"]
-    assert results["mirrored"]["final_loss"] == pytest.approx(results["default"]["final_loss"], rel=1e-3)
-    assert results["default"]["final_loss"] < 0.68, "it moved away from chance, ln 2 = 0.693"
+    mirrored, single = tmp_path / "mirrored.json", tmp_path / "single.json"
+    done = run_python(MIRRORED_ON[backend], mirrored, single, *REPLICAS, backend=backend,
+                      env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"} if backend == "jax" else None)
+    assert done.returncode == 0, done.stderr[-3000:]
+    if backend == "tensorflow":  # this process is TensorFlow on one device
+        assert binary_addition.main([*REPLICAS, "--json", str(single)]) == 0
+    two, one = (json.loads(path.read_text())["metrics"] for path in (mirrored, single))
+    assert two["final_loss"] == pytest.approx(one["final_loss"], rel=1e-3)
+    assert one["final_loss"] < 0.68, "it moved away from chance, ln 2 = 0.693"

@@ -8,18 +8,7 @@ import pytest
 
 from common import backends, data, encoding, models, schedules, session, training
 from common.backends.base import STEP_BY_STEP_ABOVE
-from conftest import fit_carries_state, only_on_tensorflow
-
-
-def _echo_source(seed, n_values=20, sequences=1):
-    rng = random.Random(seed)
-
-    def next_epoch():
-        windows = [data.frame_windows(encoding.one_hot(data.random_sequence(12, n_values, rng), n_values), 3, 3)
-                   for _ in range(sequences)]  # 10 windows each
-        return np.concatenate([x for x, _ in windows]), np.concatenate([y for _, y in windows])
-
-    return next_epoch
+from conftest import echo_source, fit_carries_state, only_on_tensorflow
 
 
 def _stateful_model(seed):
@@ -44,9 +33,9 @@ def _max_weight_difference(a, b):
 @fit_carries_state
 def test_stateful_fast_loop_equals_fit_per_sequence_with_resets():
     fast, plain = _stateful_model(3), _stateful_model(3)
-    fast_history = training.train(fast, _echo_source(7, sequences=2), 3, 5, sequence_samples=10,
+    fast_history = training.train(fast, echo_source(7, sequences=2), 3, 5, sequence_samples=10,
                                   metric="categorical", progress=False)
-    plain_history = training.train_plain(plain, _echo_source(7, sequences=2), 3, 5, sequence_samples=10)
+    plain_history = training.train_plain(plain, echo_source(7, sequences=2), 3, 5, sequence_samples=10)
     assert _max_weight_difference(fast, plain) < 1e-5
     np.testing.assert_allclose(fast_history.loss, plain_history.loss, rtol=1e-5)
     np.testing.assert_allclose(fast_history.accuracy, plain_history.accuracy, atol=1e-6)
@@ -54,17 +43,17 @@ def test_stateful_fast_loop_equals_fit_per_sequence_with_resets():
 
 def test_skipping_the_resets_would_be_detected():
     skipped, reset = _stateful_model(3), _stateful_model(3)
-    training.train(skipped, _echo_source(7, sequences=2), 2, 5, sequence_samples=20, progress=False)
+    training.train(skipped, echo_source(7, sequences=2), 2, 5, sequence_samples=20, progress=False)
     if backends.current().FIT_CARRIES_STATE:
-        training.train_plain(reset, _echo_source(7, sequences=2), 2, 5, sequence_samples=10)
+        training.train_plain(reset, echo_source(7, sequences=2), 2, 5, sequence_samples=10)
     else:
-        training.train(reset, _echo_source(7, sequences=2), 2, 5, sequence_samples=10, progress=False)
+        training.train(reset, echo_source(7, sequences=2), 2, 5, sequence_samples=10, progress=False)
     assert _max_weight_difference(skipped, reset) > 1e-4
 
 
 def test_predict_carries_the_state_as_eager_stateful_calls_do():
     model = _stateful_model(2)
-    x, _ = _echo_source(4)()
+    x, _ = echo_source(4)()
     carried = training.predict(model, x, 5, sequence_samples=None)
     eager = np.concatenate([keras.ops.convert_to_numpy(model(x[i : i + 5])) for i in range(0, len(x), 5)])
     np.testing.assert_allclose(carried, eager, atol=1e-6)
@@ -75,7 +64,7 @@ def test_predict_carries_the_state_as_eager_stateful_calls_do():
 @pytest.mark.skipif(backends.current().FIT_CARRIES_STATE, reason="the plain loop works where fit carries state")
 def test_plain_loop_refuses_stateful_models_where_fit_drops_the_state():
     with pytest.raises(ValueError, match="--loop plain is not available for stateful models"):
-        training.train_plain(_stateful_model(1), _echo_source(1), 1, 5, sequence_samples=10)
+        training.train_plain(_stateful_model(1), echo_source(1), 1, 5, sequence_samples=10)
 
 
 def test_stateless_fast_loop_equals_fit_per_epoch():
@@ -128,7 +117,7 @@ def test_step_by_step_loop_over_long_sequences_equals_fit_with_resets():
 
 def test_predict_resets_state_between_sequences():
     model = _stateful_model(1)
-    x, _ = _echo_source(4)()
+    x, _ = echo_source(4)()
     twice = np.concatenate([x, x])
     with_resets = training.predict(model, twice, 5, sequence_samples=10)
     np.testing.assert_allclose(with_resets[:10], with_resets[10:], atol=1e-6)
@@ -141,7 +130,7 @@ def test_same_seed_same_numbers():
     runs = []
     for _ in range(2):
         model = _stateful_model(11)
-        history = training.train(model, _echo_source(11), 2, 5, sequence_samples=10, progress=False)
+        history = training.train(model, echo_source(11), 2, 5, sequence_samples=10, progress=False)
         runs.append((history.loss, model.get_weights()))
     assert runs[0][0] == runs[1][0]
     for a, b in zip(runs[0][1], runs[1][1]):
@@ -157,7 +146,7 @@ def test_same_seed_same_numbers():
 def test_bad_schedules_are_refused(kwargs, message):
     model = _stateful_model(1)
     with pytest.raises(ValueError, match=message):
-        training.train(model, _echo_source(1), progress=False, **kwargs)
+        training.train(model, echo_source(1), progress=False, **kwargs)
 
 
 # --decay (common/schedules.py): the rate really decays to 0, and the fast loop follows it as fit does.

@@ -141,7 +141,7 @@ def _devices(name: str) -> list[str]:
     if name == "default":
         return []
     if name == "mirrored":
-        return keras.distribution.list_devices("gpu") or keras.distribution.list_devices("cpu")
+        return keras.distribution.list_devices()  # the accelerators if there are any, else the CPUs
     raise MisuseError(f"strategy must be one of {STRATEGIES}, got {name!r}")
 
 
