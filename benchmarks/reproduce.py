@@ -4,7 +4,7 @@ One row per experiment at the tutorial's settings, plus the extensions that have
 tutorial's reported figure, our median and worst figure over the seeds, how many seeds reproduce
 the claim, and the median training time. Runs one training at a time.
 
-    python3 benchmarks/reproduce.py                 # 5 seeds, every row (long: see README)
+    python3 benchmarks/reproduce.py                 # 5 seeds, every row (long: see docs/speed.md)
     python3 benchmarks/reproduce.py --quick         # 1 seed, short schedules: a smoke check
 """
 
@@ -84,7 +84,7 @@ ROWS = [
     Row("memory_demo --bptt full", "memory_demo.py", "solved", "(extension) 8/8 steps right", 1.0,
         argv=["--bptt", "full"], quick_argv=["--epochs", "25"]),
     Row("memory_demo --long-lag --lag 100", "memory_demo.py", "solved", "(extension, target 4/5 seeds)",
-        1.0, argv=["--bptt", "full", "--long-lag", "--lag", "100", "--batch", "2", "--epochs", "600"],
+        1.0, argv=["--bptt", "full", "--long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600"],
         quick_argv=["--epochs", "5"]),
     Row("addition_seq2seq two digits held out", "addition_seq2seq.py", "holdout_exact_match",
         "(reader: ~58% test accuracy)", 0.99, argv=TWO_DIGITS, quick_argv=["--epochs", "2"]),

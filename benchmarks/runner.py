@@ -18,16 +18,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_script(script: str, argv: list[str], seed: int, loop: str = "fast",
+def run_script(script: str, argv: list[str], seed: int, loop: str | None = None,
                timeout: float | None = None, backend: str | None = None) -> dict[str, Any]:
-    """Run `script` with `argv`, the given seed and loop, on `backend` (None: the one Keras would
-    pick); return its `--json` document, with the whole process's wall time as `process_seconds`."""
+    """Run `script` with `argv`, the given seed and `--loop` (None: the script's default), on
+    `backend` (None: the one Keras would pick); return its `--json` document, with the whole
+    process's wall time as `process_seconds`."""
     if not (ROOT / script).is_file():
         raise ValueError(f"no script {script!r} in {ROOT}")
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "run.json"
-        command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--loop", loop,
-                   "--quiet", "--json", str(report)]
+        command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--quiet",
+                   "--json", str(report), *(["--loop", loop] if loop else [])]
         env = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
         started = time.perf_counter()
         finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,

@@ -51,20 +51,35 @@ def fraction(text: str) -> float:
     return value
 
 
-def make_parser(script: str, description: str, epochs: int) -> ArgumentParser:
-    """A parser with the shared options; the script adds its own and the tutorial's defaults."""
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be > 0")
+    return value
+
+
+def make_parser(script: str, description: str, epochs: int, loop: bool = True) -> ArgumentParser:
+    """A parser with the shared options; the script adds its own and the tutorial's defaults.
+
+    `loop`: offer `--loop` (only scripts whose tutorial calls `fit` once per epoch have a choice).
+    """
     require_int("epochs", epochs, minimum=1)
     parser = ArgumentParser(
         prog=script, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
     shared = parser.add_argument_group("shared options")
     shared.add_argument("--seed", type=non_negative_int, default=1,
-                        help="seeds Python, numpy and TensorFlow and makes TensorFlow deterministic "
-                             "(the tutorials call seed(1))")
+                        help="seeds Python, numpy and the Keras backend, and makes TensorFlow's ops "
+                             "deterministic (the tutorials call seed(1))")
     shared.add_argument("--epochs", type=positive_int, default=epochs, help="training epochs")
-    shared.add_argument("--loop", choices=("fast", "plain"), default="fast",
-                        help="fast: the project's compiled loop; plain: the tutorials' one fit() "
-                             "per epoch (same updates, for comparison)")
+    if loop:
+        shared.add_argument("--loop", choices=("fast", "plain"), default="fast",
+                            help="fast: the project's compiled loop; plain: the tutorials' one fit() "
+                                 "per epoch (same updates, for comparison)")
     shared.add_argument("--quiet", action="store_true", help="no progress bar or model summary")
     shared.add_argument("--json", metavar="PATH", type=Path,
                         help="write {script, config, train_seconds, metrics} as JSON")

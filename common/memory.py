@@ -104,17 +104,18 @@ def arrange(pairs: list[tuple[np.ndarray, np.ndarray]], order: list[int], batch_
 
 
 def unarrange(outputs: np.ndarray, order: list[int], steps: int, batch_size: int, bptt: str) -> np.ndarray:
-    """Predicted classes back to (n_sequences, steps), sequences in their own (not training) order."""
+    """Model outputs back to (n_sequences, steps, width), sequences in their own (not training) order."""
     outputs = np.asarray(outputs)
     _check_layout(order, len(order), batch_size, bptt)
-    classes = encoding.one_hot_decode(outputs).reshape(-1)
-    if classes.size != len(order) * steps:
-        raise MisuseError(f"expected {len(order) * steps} predictions, got {classes.size}")
+    width = outputs.shape[-1]
+    if outputs.size != len(order) * steps * width:
+        raise MisuseError(f"expected {len(order) * steps} predictions of width {width}, got shape {outputs.shape}")
+    outputs = outputs.reshape(-1, width)
     if bptt == "step" and batch_size > 1:
-        classes = classes.reshape(steps, len(order)).T
-    classes = classes.reshape(len(order), steps)
-    result = np.empty_like(classes)
-    result[order] = classes
+        outputs = outputs.reshape(steps, len(order), width).transpose(1, 0, 2)
+    outputs = outputs.reshape(len(order), steps, width)
+    result = np.empty_like(outputs)
+    result[order] = outputs
     return result
 
 
@@ -130,8 +131,8 @@ LONG_LAG_FORGET_BIAS = 5.0
 """Least forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
 LONG_LAG_LEARNING_RATE = 0.01
 LONG_LAG_CLIPNORM = 0.3
-"""Most gradient norm per `long_lag` update: it took lag 100 from 7 of 15 seeds solved to 30 of 30.
-Unclipped, the cells saturated (|c| up to 33) and every failure sat at p = 0.5 for both last items."""
+"""Most gradient norm per `long_lag` update. Unclipped, the cells saturate and a failed run sits at
+p = 0.5 for both last items (docs/memory_demo.md has the seeds measured each way)."""
 LAST_STEP_SHARE = 0.5
 """The last step's default share of the `long_lag` loss: as much as all the other steps together."""
 MEMORY_INPUT_BIAS = -3.0
@@ -205,9 +206,8 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     Two further `long_lag` options, for lags beyond 100: `last_step_share`, the last step's share of
     the loss (0.5: as much as all the others together), and `memory_units`, the number of units
     that get that forget-gate bias plus an input gate mostly closed (`MEMORY_INPUT_BIAS`), meant
-    to keep the steps in between from piling up in their cells until tanh saturates (with a share
-    of 0.9 it solved lag 300 on 3 of 5 seeds, and with 64 units lag 1000 on 2 of 5: see README); the
-    other units keep Keras's initial biases for the next-item steps (None: every unit gets the
+    to keep the steps in between from piling up in their cells until tanh saturates (how far that
+    goes at lags 300 and 1000 is measured in docs/memory_demo.md); the other units keep Keras's initial biases for the next-item steps (None: every unit gets the
     forget bias).
     """
     for name, value in [("steps", steps), ("width", width)]:
@@ -239,16 +239,32 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     return model
 
 
-def score(sequences: list[list[int]], predicted: np.ndarray) -> dict[str, object]:
-    """correct_steps of total_steps, whether each sequence's last (conflicting) step is right, solved."""
-    predicted = np.asarray(predicted)
+SOLVED_MARGIN = 0.1
+"""A sequence's last step counts as remembered when the right item's output beats the other
+sequence's last item by at least this much: an argmax between two outputs of 0.500 is a coin."""
+
+
+def score(sequences: list[list[int]], outputs: np.ndarray) -> dict[str, object]:
+    """Steps right (argmax, as predict_classes did), each last step's margin, and whether it is solved.
+
+    A sequence's last-step margin is its right item's output minus the largest output among the
+    other sequences' last items, the candidates that only the memory of the first item tells
+    apart. Solved: every step right and every margin at least SOLVED_MARGIN.
+    """
+    outputs = np.asarray(outputs, dtype=np.float64)
     expected = np.array([sequence[1:] for sequence in sequences])
-    if predicted.shape != expected.shape:
-        raise MisuseError(f"predicted must have shape {expected.shape}, got {predicted.shape}")
-    right = predicted == expected
+    if outputs.ndim != 3 or outputs.shape[:2] != expected.shape:
+        raise MisuseError(f"outputs must have shape {expected.shape + ('width',)}, got {outputs.shape}")
+    right = outputs.argmax(axis=-1) == expected
+    margins = []
+    for index, sequence in enumerate(sequences):
+        rivals = {other[-1] for other in sequences} - {sequence[-1]}
+        last = outputs[index, -1]
+        margins.append(float(last[sequence[-1]] - max(last[r] for r in rivals)) if rivals else float(last[sequence[-1]]))
     return {
         "correct_steps": int(right.sum()),
         "total_steps": int(right.size),
         "last_steps_correct": [bool(v) for v in right[:, -1]],
-        "solved": bool(right.all()),
+        "last_step_margins": [round(m, 4) for m in margins],
+        "solved": bool(right.all() and min(margins) >= SOLVED_MARGIN),
     }

@@ -24,7 +24,7 @@ def test_the_default_run_reproduces_the_tutorial_and_order_does_not_matter(capsy
 
 
 def test_twice_the_epochs_get_rmse_0_where_the_defaults_do_not(capsys, tmp_path):
-    # Seed 5 because the defaults get RMSE 4.62 there (README); 100 epochs gave 0 on seeds 1-10.
+    # Seed 5 because the defaults get RMSE 4.62 there (docs/addition_mlp.md); 100 epochs gave 0 on seeds 1-10.
     _, document = _run(["--quiet", "--epochs", "100", "--seed", "5"], capsys, tmp_path)
     assert document["metrics"]["rmse"] == 0.0
 

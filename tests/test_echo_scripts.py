@@ -31,7 +31,7 @@ def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
 
 
 def test_twice_the_epochs_reach_the_99_percent_target(tmp_path):
-    # The defaults fall short at seed 1 (0.988); 1000 epochs gave 1.0 on seeds 1-5 (README).
+    # The defaults fall short at seed 1 (0.988); 1000 epochs gave 1.0 on seeds 1-5 (docs/echo.md).
     assert _run(echo_full, ["--epochs", "1000"], tmp_path)["metrics"]["exact_match"] >= 0.99
 
 

@@ -36,7 +36,20 @@ def test_arrange_and_unarrange_are_inverse(batch_size, bptt, order):
     sequences = memory.draw_sequences(task, random.Random(0))
     _, y = memory.arrange(memory.step_pairs(task, sequences), order, batch_size, bptt)
     recovered = memory.unarrange(y, order, task.steps, batch_size, bptt)
-    assert recovered.tolist() == [s[1:] for s in sequences]
+    assert recovered.argmax(-1).tolist() == [s[1:] for s in sequences]
+
+
+def test_solved_needs_each_last_step_ahead_by_the_margin():
+    sequences = [[3, 0, 1, 2, 3], [4, 0, 1, 2, 4]]
+    outputs = np.zeros((2, 4, 5))
+    for index, sequence in enumerate(sequences):
+        outputs[index, np.arange(4), sequence[1:]] = 0.9
+    confident = memory.score(sequences, outputs)
+    assert confident["solved"] and confident["last_step_margins"] == [0.9, 0.9]
+    outputs[0, -1, 4] = 0.85  # sequence 1's last step: 3 at 0.90 against 4 at 0.85, still the argmax
+    coin = memory.score(sequences, outputs)
+    assert coin["correct_steps"] == 8 and coin["last_step_margins"][0] == pytest.approx(0.05)
+    assert not coin["solved"]
 
 
 def test_side_by_side_batches_keep_each_slot_one_sequence():
@@ -103,23 +116,23 @@ def test_the_tutorials_formulation_is_reported_seed_by_seed(tmp_path, capsys):
 
 def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tmp_path):
     # Lag 5: the 10 shared steps are learned; the 2 last steps need the memory of the first item,
-    # which this formulation does not learn reliably beyond lag 3 (see README): not asserted.
+    # which this formulation does not learn reliably beyond lag 3 (docs/memory_demo.md): not asserted.
     metrics = _run(["--bptt", "full", "--lag", "5", "--epochs", "1000"], tmp_path)["metrics"]
     assert metrics["total_steps"] == 12
     assert metrics["correct_steps"] >= 11
 
 
 def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_path):
-    # Seed 1 (the default) and 300 epochs were fixed before this test first ran; the README's
+    # Seed 1 (the default) and 300 epochs were fixed before this test first ran; docs/memory_demo.md's
     # lag-10 experiments had used seeds 1-2 with parts of the formulation.
-    argv = ["--bptt", "full", "--lag", "10", "--batch", "2", "--epochs", "300"]
+    argv = ["--bptt", "full", "--lag", "10", "--batch-size", "2", "--epochs", "300"]
     assert _run([*argv, "--long-lag"], tmp_path, name="long")["metrics"]["solved"]
     assert not _run(argv, tmp_path, name="tutorial")["metrics"]["solved"]
 
 
 def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
-    # The README's command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
-    argv = ["--bptt", "full", "--long-lag", "--lag", "100", "--batch", "2", "--epochs", "600", "--trials", "3"]
+    # The documented command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
+    argv = ["--bptt", "full", "--long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--trials", "3"]
     assert _run(argv, tmp_path)["metrics"]["solved_trials"] == 3
 
 
@@ -211,8 +224,8 @@ def test_plain_loop_reaches_the_same_model_and_figures(bptt, tmp_path):
     ["--alphabet", "8"],
     ["--random-sequences", "--alphabet", "6"],
     ["--shuffle"],
-    ["--batch", "2"],
-    ["--bptt", "full", "--batch", "2", "--shuffle"],
+    ["--batch-size", "2"],
+    ["--bptt", "full", "--batch-size", "2", "--shuffle"],
     ["--lag", "5", "--units", "8"],
     ["--bptt", "full", "--long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"],
 ])
@@ -223,7 +236,7 @@ def test_every_option_runs_and_reports(argv, tmp_path):
 
 @pytest.mark.parametrize("argv, named", [
     (["--alphabet", "4"], "alphabet must be >= 5"),
-    (["--batch", "3"], "3"),
+    (["--batch-size", "3"], "3"),
     (["--bptt", "truncated"], "truncated"),
     (["--trials", "2", "--save", "m.keras"], "--trials 1"),
     (["--lag", "0"], "0"),
