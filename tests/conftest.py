@@ -26,6 +26,9 @@ def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=600):
                           text=True, timeout=timeout)
 
 
+both_backends = pytest.mark.both_backends
+"""The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
+CI runs the whole suite on TensorFlow and these again on JAX."""
 fit_carries_state = pytest.mark.skipif(
     BACKEND != "tensorflow",
     reason="Keras's fit on JAX drops the LSTM state, so there is no plain loop for stateful models "

@@ -3,6 +3,7 @@
 import json
 
 import addition_mapping
+from conftest import both_backends
 
 TUTORIAL_EXPECTED = [110, 122, 104, 103, 163, 100, 56, 61, 109, 129, 98, 60, 66, 63, 84, 148, 96,
                      33, 75, 64]
@@ -30,6 +31,7 @@ def test_three_times_the_epochs_with_decay_meet_the_target_where_the_defaults_do
     assert document["config"]["decay"] is True
 
 
+@both_backends
 def test_a_tiny_run_of_each_model_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     for flags in (["--loop", "plain"], ["--two-layer"], ["--terms", "3", "--largest", "20"]):
         out, document = _run(["--epochs", "2", "--examples", "10", "--quiet", *flags], capsys, tmp_path)

@@ -3,6 +3,7 @@
 import json
 
 import addition_mlp
+from conftest import both_backends
 
 TUTORIAL_EXPECTED = [108, 143, 109, 16, 152, 59, 95, 113, 90, 104, 123, 92, 150, 136, 130, 76, 112,
                      129, 171, 127]
@@ -29,6 +30,7 @@ def test_twice_the_epochs_get_rmse_0_where_the_defaults_do_not(capsys, tmp_path)
     assert document["metrics"]["rmse"] == 0.0
 
 
+@both_backends
 def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     for loop in ("fast", "plain"):
         out, document = _run(["--epochs", "2", "--examples", "10", "--quiet", "--loop", loop,

@@ -6,6 +6,7 @@ import pytest
 
 import addition_seq2seq
 from common import arithmetic
+from conftest import both_backends
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -51,6 +52,7 @@ def test_twice_the_epochs_get_every_answer_right_where_the_defaults_do_not(capsy
     assert document["metrics"]["exact_match"] == 1.0
 
 
+@both_backends
 def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     out, document = _run(TINY, capsys, tmp_path)
     assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 20
@@ -102,6 +104,7 @@ def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsy
     assert f"Question={question}, Expected={sum(held)}, " in out and out.count("(held out: never trained on)") == 1
 
 
+@both_backends
 def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
     model = tmp_path / "model.keras"
     flags = ["--decoder", "feedback", "--encoding", "integer", "--ops", "+-"]

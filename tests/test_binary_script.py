@@ -8,6 +8,7 @@ import pytest
 
 import binary_addition
 from common import binary, data, session
+from conftest import both_backends
 
 
 def run_json(tmp_path, *argv):
@@ -44,6 +45,7 @@ def test_tutorial_model_cannot_take_other_widths(capsys):
     assert "--test-bits needs --formulation serial" in capsys.readouterr().err
 
 
+@both_backends
 def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     path = tmp_path / "adder.keras"
     trained = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--epochs", "3",
@@ -90,6 +92,7 @@ def test_bad_bits_get_one_clear_line_and_status_2(value, message, capsys):
     assert message in err and "--bits" in err and len(err.strip().splitlines()) == 1
 
 
+@both_backends
 def test_same_seed_same_numbers(tmp_path):
     argv = ["--bits", "3", "--formulation", "serial", "--epochs", "2", "--batch-size", "8"]
     first, second = run_json(tmp_path, *argv), run_json(tmp_path, *argv)
@@ -97,6 +100,7 @@ def test_same_seed_same_numbers(tmp_path):
     assert first["exact_match"] == second["exact_match"]
 
 
+@both_backends
 def test_twelve_bits_train_on_a_sampled_stream(tmp_path):
     metrics = run_json(tmp_path, "--bits", "12", "--formulation", "serial", "--epochs", "1",
                        "--pairs-per-epoch", "4096", "--eval-pairs", "1000", "--rows", "3")

@@ -10,6 +10,7 @@ import pytest
 import addition_mapping
 from common import cli
 from common.checks import require_int
+from conftest import both_backends
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +83,7 @@ def test_script_misuse_from_a_terminal_prints_no_traceback(tmp_path):
     assert not (tmp_path / "out.json").exists()
 
 
+@both_backends
 def test_shared_outputs_are_written(tmp_path, capsys):
     paths = {"json": tmp_path / "run.json", "plot": tmp_path / "curves.png",
              "save": tmp_path / "model.keras", "tensorboard": tmp_path / "tb"}

@@ -8,7 +8,7 @@ import pytest
 
 import echo_full
 import echo_partial
-from conftest import fit_carries_state
+from conftest import both_backends, fit_carries_state
 
 
 def _run(script, argv, tmp_path, capsys=None, name="out"):
@@ -56,6 +56,7 @@ def test_plain_loop_reaches_the_same_model_and_figures(script, tmp_path):
         np.testing.assert_allclose(fast, plain, atol=1e-5)
 
 
+@both_backends
 def test_same_seed_same_numbers(tmp_path):
     weights = []
     for run in range(2):
@@ -66,6 +67,7 @@ def test_same_seed_same_numbers(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+@both_backends
 @pytest.mark.parametrize("script, argv, samples", [
     (echo_full, ["--repr", "linear"], 21),
     (echo_full, ["--mask", "--batch-size", "5"], 25),

@@ -10,7 +10,7 @@ import pytest
 
 import memory_demo
 from common import memory, models, session, training
-from conftest import fit_carries_state
+from conftest import both_backends, fit_carries_state
 
 
 def _run(argv, tmp_path, name="out"):
@@ -84,6 +84,7 @@ def _weights_after(samples_between_resets, epochs=3):
     return model.get_weights()
 
 
+@fit_carries_state
 def test_state_is_reset_between_the_sequences_as_the_tutorial_does():
     task = memory.MemoryTask()
     pairs = memory.step_pairs(task, memory.draw_sequences(task, None))
@@ -130,6 +131,7 @@ def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_pat
     assert not _run(argv, tmp_path, name="tutorial")["metrics"]["solved"]
 
 
+@both_backends
 def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
     # The documented command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
     argv = ["--bptt", "full", "--long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--trials", "3"]
@@ -183,6 +185,7 @@ def _weights_after_3_epochs_at_lag_1000():
     return model.get_weights()
 
 
+@both_backends
 def test_the_same_seed_trains_the_same_weights_at_lag_1000():
     """With TimeDistributed(Dense) the output kernel's gradient varied from run to run at this length."""
     first, again = _weights_after_3_epochs_at_lag_1000(), _weights_after_3_epochs_at_lag_1000()
@@ -190,6 +193,7 @@ def test_the_same_seed_trains_the_same_weights_at_lag_1000():
         np.testing.assert_array_equal(one, other)
 
 
+@both_backends
 def test_a_long_lag_model_saves_and_loads(tmp_path):
     path = tmp_path / "m.keras"
     first = _run(["--bptt", "full", "--long-lag", "--epochs", "3", "--save", str(path)], tmp_path)
@@ -220,6 +224,7 @@ def test_plain_loop_reaches_the_same_model_and_figures(bptt, tmp_path):
         np.testing.assert_allclose(fast, plain, atol=1e-5)
 
 
+@both_backends
 @pytest.mark.parametrize("argv", [
     ["--alphabet", "8"],
     ["--random-sequences", "--alphabet", "6"],

@@ -8,7 +8,9 @@ import pytest
 
 from common import backends, data, encoding, models, schedules, session, training
 from common.backends.base import STEP_BY_STEP_ABOVE
-from conftest import echo_source, fit_carries_state, only_on_tensorflow
+from conftest import both_backends, echo_source, fit_carries_state, only_on_tensorflow
+
+pytestmark = both_backends
 
 
 def _stateful_model(seed):
