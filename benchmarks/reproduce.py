@@ -83,6 +83,8 @@ ROWS = [
         recorded_config={"formulation": "tutorial", "bits": 8, "epochs": 100, "until_exact": True}),
     Row("memory_demo --bptt full", "memory_demo.py", "solved", "(extension) 8/8 steps right", 1.0,
         argv=["--bptt", "full"], quick_argv=["--epochs", "25"]),
+    Row("memory_demo --bptt full --long-lag", "memory_demo.py", "solved", "(fix) 8/8 steps right", 1.0,
+        argv=["--bptt", "full", "--long-lag"], quick_argv=["--epochs", "25"]),
     Row("memory_demo --long-lag --lag 100", "memory_demo.py", "solved", "(extension, target 4/5 seeds)",
         1.0, argv=["--bptt", "full", "--long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600"],
         quick_argv=["--epochs", "5"]),

@@ -9,10 +9,15 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from common import data, encoding
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests check behaviour, never wall time: no per-example deadline for the property tests.
+settings.register_profile("behaviour", deadline=None)
+settings.load_profile("behaviour")
 BACKEND = keras.backend.backend()
 
 

@@ -67,8 +67,7 @@ def test_long_carry_chain():
 @pytest.mark.parametrize("formulation", binary.FORMULATIONS)
 def test_sampled_stream_is_right_reproducible_and_wide(formulation):
     def first(seed):
-        x, y = next(iter(binary.sampled_dataset(formulation, 12, 256, seed)))
-        return x.numpy(), y.numpy()
+        return binary.SampledPairs(formulation, 12, 256, batches=3, seed=seed)[0]
 
     x, y = first(7)
     assert x.shape[0] == 256
@@ -78,6 +77,17 @@ def test_sampled_stream_is_right_reproducible_and_wide(formulation):
     again = first(7)
     assert (again[0] == x).all() and (again[1] == y).all()
     assert not (first(8)[0] == x).all()
+
+
+def test_sampled_stream_draws_new_pairs_each_batch_and_epoch_and_joins_serial_problems():
+    stream = binary.SampledPairs("serial", 6, 4, batches=2, seed=1, per_sequence=3)
+    x, y = stream[0]
+    assert x.shape == (4, 3 * 7, 2) and y.shape == (4, 3 * 7, 1)
+    a, b, total = decode_serial(x.reshape(12, 7, 2), y.reshape(12, 7, 1))
+    assert (total == a + b).all()
+    assert not (stream[1][0] == x).all()
+    stream.on_epoch_end()
+    assert not (stream[0][0] == x).all()
 
 
 def test_sampled_pairs_are_in_range():

@@ -10,7 +10,8 @@ else TensorFlow. Each supported backend has one module here with the same names:
 - `FIT_CARRIES_STATE`: whether Keras's own `fit` carries a stateful layer's state between batches.
 
 `prepare()` runs before Keras is first imported (from `common/__init__.py`): it refuses a backend
-the suite does not support, in one line with exit status 2, and quiets the TensorFlow start-up log.
+the suite does not support, in one line with exit status 2, quiets the TensorFlow start-up log,
+and keeps TensorFlow out of a JAX run.
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ def configured() -> str:
 
 
 def prepare() -> None:
-    """Refuse an unsupported backend before anything runs; quiet TensorFlow's C++ start-up log.
+    """Refuse an unsupported backend before anything runs; quiet TensorFlow's C++ start-up log;
+    on JAX, make TensorFlow unimportable.
 
     TF_CPP_MIN_LOG_LEVEL is only read when TensorFlow loads, so it is set here, before Keras
-    imports it; a value the user set is kept.
+    imports it; a value the user set is kept. On JAX, Keras would still import TensorFlow
+    whenever it is installed, to seed it in `keras.utils.set_random_seed` and to look for its
+    types when saving a model: seconds of start-up and a screen of log for nothing. Keras treats
+    a TensorFlow that fails to import as absent.
     """
     backend = configured()
     if backend not in SUPPORTED:
@@ -51,6 +56,8 @@ def prepare() -> None:
               file=sys.stderr)
         raise SystemExit(2)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if backend == "jax" and "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
 
 
 def current() -> ModuleType:

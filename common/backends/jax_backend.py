@@ -11,7 +11,6 @@ and writes it back into the layers after each call, as TensorFlow's `fit` does.
 from __future__ import annotations
 
 import contextlib
-import random
 import weakref
 from contextlib import AbstractContextManager
 from typing import Any, Callable
@@ -29,13 +28,11 @@ FIT_CARRIES_STATE = False
 
 
 def seed(value: int) -> None:
-    """Python's `random` and numpy seeded: Keras draws every initializer's and layer's seed from them.
+    """Python's `random`, numpy and Keras's own generator seeded (no TensorFlow: see `prepare`).
 
-    `keras.utils.set_random_seed` would do the same but also import TensorFlow whenever it is
-    installed. XLA on the CPU computes the same numbers run after run: nothing to switch on.
+    XLA on the CPU computes the same numbers run after run: there is nothing to switch on.
     """
-    random.seed(value)
-    np.random.seed(value)
+    keras.utils.set_random_seed(value)
 
 
 class CompiledSteps(CompiledStepsBase):
