@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 import keras
 from keras import ops
+
 from common.checks import MisuseError
 
 MAX_UNROLL_STEPS = 64
