@@ -73,11 +73,16 @@ def _check_indices(indices: np.ndarray, width: int) -> None:
 
 
 def one_hot(indices: np.ndarray | Sequence[int], width: int, dtype: type = np.float32) -> np.ndarray:
-    """Indices of any shape -> one-hot vectors of `width` on a new last axis."""
+    """Indices of any shape -> one-hot vectors of `width` on a new last axis.
+
+    Only the result is allocated (indexing `np.eye(width)` would first build a width x width matrix).
+    """
     require_positive_int("width", width)
     indices = np.asarray(indices)
     _check_indices(indices, width)
-    return np.eye(width, dtype=dtype)[indices]
+    vectors = np.zeros(indices.shape + (width,), dtype=dtype)
+    np.put_along_axis(vectors, indices[..., None].astype(np.intp), 1, axis=-1)
+    return vectors
 
 
 def one_hot_decode(vectors: np.ndarray) -> np.ndarray:
