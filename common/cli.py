@@ -6,10 +6,15 @@ Defaults are the tutorial's; `--help` prints each of them.
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
+from common import interrupts
 from common.checks import MisuseError, require_int
 
 
@@ -40,6 +45,18 @@ def non_negative_int(text: str) -> int:
     return _int_at_least(0, text)
 
 
+MAX_SEED = 2**32 - 1
+"""numpy's legacy seeding, which Keras uses, takes seeds below 2**32."""
+
+
+def seed(text: str) -> int:
+    """argparse type: a seed, an integer in [0, 2**32 - 1]."""
+    value = _int_at_least(0, text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be <= {MAX_SEED}")
+    return value
+
+
 def fraction(text: str) -> float:
     """argparse type: a number in [0, 1)."""
     try:
@@ -52,13 +69,13 @@ def fraction(text: str) -> float:
 
 
 def positive_float(text: str) -> float:
-    """argparse type: a number > 0."""
+    """argparse type: a finite number > 0."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be > 0")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be a finite number > 0")
     return value
 
 
@@ -72,7 +89,7 @@ def make_parser(script: str, description: str, epochs: int, loop: bool = True) -
         prog=script, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
     shared = parser.add_argument_group("shared options")
-    shared.add_argument("--seed", type=non_negative_int, default=1,
+    shared.add_argument("--seed", type=seed, default=1,
                         help="seeds Python, numpy and the Keras backend, and makes TensorFlow's ops "
                              "deterministic (the tutorials call seed(1))")
     shared.add_argument("--epochs", type=positive_int, default=epochs, help="training epochs")
@@ -101,6 +118,23 @@ def add_decay_option(parser: argparse.ArgumentParser, advice: str) -> None:
                              f"tutorial keeps it constant. {advice}")
 
 
+def check_output_path(parser: ArgumentParser, option: str, path: Path, directory: bool = False) -> None:
+    """Refuse an output path whose directory is missing or cannot be written, or that names a
+    directory where a file is expected. Outputs are staged beside their target, so its parent must
+    take a new file; a `directory` output that exists already must take one too. Tried, not
+    inferred from permission bits, which say nothing of read-only or special file systems."""
+    if not path.parent.is_dir():
+        parser.error(f"{option} {path}: directory {path.parent} does not exist")
+    if not directory and path.is_dir():
+        parser.error(f"{option} {path}: is a directory, expected a file path")
+    for where in (path.parent, path) if directory and path.is_dir() else (path.parent,):
+        try:
+            with tempfile.TemporaryFile(dir=where):
+                pass
+        except OSError as error:
+            parser.error(f"{option} {path}: cannot write in {where} ({error.strerror or error})")
+
+
 def parse_args(parser: ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
     """Parse, then refuse output paths that could not be written and models that are not there.
 
@@ -108,38 +142,48 @@ def parse_args(parser: ArgumentParser, argv: list[str] | None = None) -> argpars
     """
     args = parser.parse_args(argv)
     for option in ("json", "plot", "save"):
-        path = getattr(args, option)
-        if path is None:
-            continue
-        if not path.parent.is_dir():
-            parser.error(f"--{option} {path}: directory {path.parent} does not exist")
-        if path.is_dir():
-            parser.error(f"--{option} {path}: is a directory, expected a file path")
+        if getattr(args, option) is not None:
+            check_output_path(parser, f"--{option}", getattr(args, option))
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         parser.error(f"--plot {args.plot}: must end in .png")
-    if args.tensorboard is not None and args.tensorboard.exists() and not args.tensorboard.is_dir():
-        parser.error(f"--tensorboard {args.tensorboard}: exists and is not a directory")
+    if args.tensorboard is not None:
+        if args.tensorboard.exists() and not args.tensorboard.is_dir():
+            parser.error(f"--tensorboard {args.tensorboard}: exists and is not a directory")
+        check_output_path(parser, "--tensorboard", args.tensorboard, directory=True)
+    named = [(option, getattr(args, option)) for option in ("json", "plot", "save", "tensorboard", "load")
+             if getattr(args, option) is not None]
+    for first, (option, path) in enumerate(named):
+        for other, other_path in named[first + 1:]:
+            if path.resolve() == other_path.resolve():
+                parser.error(f"--{option} and --{other} both name {path}: give each its own path")
     for option in ("save", "load"):
         path = getattr(args, option)
         if path is not None and path.suffix != ".keras":
             parser.error(f"--{option} {path}: must end in .keras (the Keras 3 format)")
     if args.load is not None and not args.load.is_file():
         parser.error(f"--load {args.load}: no such file")
+    if args.load is not None and not os.access(args.load, os.R_OK):
+        parser.error(f"--load {args.load}: not readable")
     return args
 
 
 def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> None:
     """Run a script's `main`; bad input (MisuseError) becomes one line and exit status 2.
 
-    Any other exception is a bug in the suite, not the user's doing: it ends with its traceback.
+    SIGINT and SIGTERM stop the run with status 130 and 143, leaving no output file behind. Any
+    other exception is a bug in the suite, not the user's doing: it ends with its traceback.
     """
     prog = Path(sys.argv[0]).name
     try:
-        status = main(argv)
+        with interrupts.handled():
+            status = main(argv)
     except MisuseError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         status = 2
+    except interrupts.Interrupted as stop:
+        print(f"{prog}: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
+        status = 128 + stop.signum
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        status = 130
+        print(f"{prog}: stopped by SIGINT", file=sys.stderr)
+        status = 128 + int(signal.SIGINT)
     sys.exit(status)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 import zipfile
@@ -16,10 +17,13 @@ from typing import Any
 
 import keras
 
-from common import backends
+from common import backends, interrupts
 from common.checks import MisuseError, require_int
 from common.plotting import plot_history
 from common.training import History
+
+SCRIPT_ENTRY = "suite.json"
+"""An entry added to each saved model's archive: which script saved it (Keras reads only its own)."""
 
 
 def seed_everything(seed: int) -> None:
@@ -41,36 +45,61 @@ def config_of(args: Any, **extra: Any) -> dict[str, Any]:
     return config
 
 
-def _atomic_target(path: Path, suffix: str = "") -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
-    os.close(handle)
-    return Path(name)
+class _Staging:
+    """Temporary files beside their targets, each recorded the moment it exists, so that whatever
+    stops the run (a signal, an error), none of them is left behind."""
+
+    def __init__(self) -> None:
+        self.moves: list[tuple[Path, Path]] = []
+        self.directories: list[Path] = []
+
+    def file(self, target: Path, suffix: str = ".tmp") -> Path:
+        """A fresh file beside `target`, with the permissions of one opened the usual way."""
+        with interrupts.held():
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+            self.moves.append((Path(name), target))
+        os.close(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        return Path(name)
+
+    def directory(self, near: Path) -> Path:
+        """A fresh directory beside `near`, removed when the staging is done."""
+        with interrupts.held():
+            name = tempfile.mkdtemp(prefix=f".{near.name}.", dir=near.parent)
+            self.directories.append(Path(name))
+        return Path(name)
+
+    def move_into_place(self) -> None:
+        """Rename every staged file to its target; a signal meanwhile is delivered after the last."""
+        with interrupts.held():
+            for temporary, target in self.moves:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temporary, target)
+            self.moves.clear()
+
+    def discard(self) -> None:
+        for temporary, _ in self.moves:
+            temporary.unlink(missing_ok=True)
+        for directory in self.directories:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
-def write_json(path: Path, script: str, config: dict[str, Any], train_seconds: float | None,
-               metrics: dict[str, Any]) -> None:
-    """`{"script", "config", "train_seconds", "metrics"}`; config values must be JSON-able."""
+def _stage_json(staging: _Staging, path: Path, script: str, config: dict[str, Any], train_seconds: float | None,
+                metrics: dict[str, Any]) -> None:
     if not metrics:
         raise MisuseError("metrics must not be empty")
     document = {"script": script, "config": config, "train_seconds": train_seconds, "metrics": metrics}
-    text = json.dumps(document, indent=2, default=str) + "\n"
-    temporary = _atomic_target(Path(path))
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    staging.file(path).write_text(json.dumps(document, indent=2, default=str) + "\n")
 
 
-def write_plot(path: Path, history: History, title: str) -> None:
-    """The training curves as a PNG."""
-    temporary = _atomic_target(Path(path), suffix=".png")
-    try:
-        plot_history(history, temporary, title)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def _stage_plot(staging: _Staging, path: Path, history: History, title: str) -> None:
+    plot_history(history, staging.file(path, suffix=".png"), title)
 
 
-def write_tensorboard(directory: Path, history: History) -> None:
-    """The same per-epoch curves as TensorBoard scalars, under `directory/train`.
+def _stage_tensorboard(staging: _Staging, directory: Path, history: History) -> None:
+    """The per-epoch curves as TensorBoard scalars, to go under `directory/train`.
 
     Written with TensorBoard's own event writer, which needs no TensorFlow, so on every backend;
     imported here because only `--tensorboard` needs it.
@@ -78,48 +107,86 @@ def write_tensorboard(directory: Path, history: History) -> None:
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-    writer = EventFileWriter(str(Path(directory) / "train"))
+    writer = EventFileWriter(str(staging.directory(directory)))
     for name, values in history.as_dict().items():
         for epoch, value in enumerate(values):
             scalar = summary_pb2.Summary.Value(tag=f"epoch_{name}", simple_value=value)
             writer.add_event(event_pb2.Event(wall_time=time.time(), step=epoch,
                                              summary=summary_pb2.Summary(value=[scalar])))
     writer.close()
+    event_file = Path(writer.get_logdir()) / os.listdir(writer.get_logdir())[0]
+    staging.moves.append((event_file, directory / "train" / event_file.name))
 
 
-def load_model(path: Path) -> keras.Model:
-    """A model saved with `--save`, by this backend or the other; anything else is refused.
-
-    A `.keras` file is a zip archive: Keras calls any other file "not found", which is false.
-    """
-    if not zipfile.is_zipfile(path):
-        raise MisuseError(f"--load {path}: not a Keras model file (a .keras file is a zip archive)")
-    try:
-        return keras.models.load_model(path)
-    except (ValueError, OSError, KeyError) as error:  # a zip archive, but not a model Keras can read
-        raise MisuseError(f"--load {path}: not a Keras model file this suite can read "
-                          f"({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
-
-
-def save_model(model: keras.Model, path: Path) -> None:
-    """`model.save` to a `.keras` file, via a temporary name."""
-    temporary = _atomic_target(Path(path), suffix=".keras")
-    try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def _stage_model(staging: _Staging, model: keras.Model, path: Path, script: str) -> None:
+    staged = staging.file(path, suffix=".keras")
+    model.save(staged)
+    with zipfile.ZipFile(staged, "a") as archive:  # Keras reads only its own entries
+        archive.writestr(SCRIPT_ENTRY, json.dumps({"script": script}))
 
 
 def write_outputs(args: Any, script: str, config: dict[str, Any], train_seconds: float | None,
                   metrics: dict[str, Any], history: History | None, model: keras.Model) -> None:
-    """Write whatever `--json`, `--plot`, `--tensorboard` and `--save` asked for."""
-    if args.json is not None:
-        write_json(args.json, script, config, train_seconds, metrics)
-    if history is not None and history.loss:
-        if args.plot is not None:
-            write_plot(args.plot, history, script)
-        if args.tensorboard is not None:
-            write_tensorboard(args.tensorboard, history)
-    if args.save is not None:
-        save_model(model, args.save)
+    """Write whatever `--json`, `--plot`, `--tensorboard` and `--save` asked for, all or nothing.
+
+    Each is written under a temporary name beside its target first; only when all are written are
+    they renamed into place, so an interrupted or failed run leaves no partial result behind.
+    """
+    staging = _Staging()
+    try:
+        if args.json is not None:
+            _stage_json(staging, args.json, script, config, train_seconds, metrics)
+        if history is not None and history.loss:
+            if args.plot is not None:
+                _stage_plot(staging, args.plot, history, script)
+            if args.tensorboard is not None:
+                _stage_tensorboard(staging, args.tensorboard, history)
+        if args.save is not None:
+            _stage_model(staging, model, args.save, script)
+        staging.move_into_place()
+    finally:
+        staging.discard()
+
+
+def _shapes(model: keras.Model) -> tuple[list[tuple], list[tuple]]:
+    """What a model reads and writes, batch dimension included (fixed for stateful models)."""
+    return [tuple(t.shape) for t in model.inputs], [tuple(t.shape) for t in model.outputs]
+
+
+def _saved_by(archive: zipfile.ZipFile) -> str | None:
+    if SCRIPT_ENTRY not in archive.namelist():
+        return None
+    try:
+        return str(json.loads(archive.read(SCRIPT_ENTRY))["script"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def load_model(path: Path, script: str, like: keras.Model) -> keras.Model:
+    """A model saved with `--save` by `script` (on either backend), of the shapes of `like`.
+
+    `like` is the model the run's flags describe: a saved model that reads or writes other shapes
+    would fail deep inside Keras, so it is refused here with the shapes side by side. A `.keras`
+    file is a zip archive: Keras calls any other file "not found", which is false.
+    """
+    if not zipfile.is_zipfile(path):
+        raise MisuseError(f"--load {path}: not a Keras model file (a .keras file is a zip archive)")
+    with zipfile.ZipFile(path) as archive:
+        saved_by = _saved_by(archive)
+    if saved_by not in (None, script):
+        raise MisuseError(f"--load {path}: saved by {saved_by}, not {script}: load it with {saved_by}")
+    try:
+        model = keras.models.load_model(path)
+    except (ValueError, OSError, KeyError, TypeError) as error:  # a zip archive, not a model Keras reads
+        raise MisuseError(f"--load {path}: not a Keras model file this suite can read "
+                          f"({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
+    (reads, writes), (needs_in, needs_out) = _shapes(model), _shapes(like)
+    if (reads, writes) != (needs_in, needs_out):
+        raise MisuseError(f"--load {path}: the model reads {_listed(reads)} and writes {_listed(writes)}, "
+                          f"these flags need {_listed(needs_in)} and {_listed(needs_out)}: "
+                          "pass the flags it was trained with")
+    return model
+
+
+def _listed(shapes: list[tuple]) -> str:
+    return " and ".join(str(shape) for shape in shapes)
