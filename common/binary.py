@@ -17,7 +17,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from common import backends
+from common import backends, resources
 from common.checks import MisuseError, require_int, require_positive_int
 from common.data import MAX_BITS
 from common.encoding import to_bits
@@ -136,6 +136,27 @@ def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     if formulation == "serial":
         return outputs[..., 0][:, ::-1]
     raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+
+
+EVALUATION_CHUNK = 2000
+"""Random pairs of a test width encoded and evaluated at a time."""
+
+
+def memory_need(formulation: str, bits: int, pairs: int, units: int, batch_size: int, chain: int,
+                widest_test: int = 0) -> resources.Need:
+    """What a run holds at once, at most (`resources.require_fits` checks it): `pairs` encoded
+    (with their integer bits, the chained copy and the backend's copy for `fit`), a batch's
+    backward pass, and a chunk of the widest test pairs with the LSTM's outputs over them."""
+    serial = formulation == "serial"
+    steps = bits + 1 if serial else 2 * bits
+    per_pair = 3 * (bits + 1) if serial else 2 * bits + bits + 1
+    test_floats = EVALUATION_CHUNK * (widest_test + 1) * (9 + 2 * units) if widest_test else 0
+    return resources.Need(
+        array_floats=4 * pairs * per_pair + 2 * batch_size * chain * per_pair + test_floats,
+        parameters=resources.lstm_parameters(units, 2 if serial else 1)
+        + resources.dense_parameters(1 if serial else bits + 1, units),
+        recurrent_floats=resources.recurrent_floats(batch_size, chain * steps, units),
+    )
 
 
 class SampledPairs(keras.utils.PyDataset):

@@ -10,6 +10,7 @@ its integers (-1 where padded) so that evaluation counts only real items.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import cli, data, encoding, models, reporting
+from common import cli, data, encoding, models, reporting, resources
 from common.checks import MisuseError, require_int, require_positive_int
 
 REPRESENTATIONS = ("onehot", "linear")
@@ -223,6 +224,8 @@ def task_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace, ki
     except ValueError as error:
         parser.error(str(error))
     samples = task.samples_per_sequence
+    resources.require_fits(memory_need(task, args.batch_size or 1, args.units, args.epochs, args.eval_sequences),
+                           "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
     if args.batch_size is not None:
         batch = args.batch_size
     elif args.stateless:
@@ -230,7 +233,20 @@ def task_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace, ki
     else:
         batch = tutorial_batch or samples
     if samples % batch:
-        divisors = [d for d in range(1, samples + 1) if samples % d == 0]
+        small = [d for d in range(1, math.isqrt(samples) + 1) if samples % d == 0]
+        divisors = sorted(set(small + [samples // d for d in small]))
         parser.error(f"batch size {batch} must divide the {samples} windows per sequence "
                      f"(allowed: {', '.join(map(str, divisors))}); choose --batch-size")
     return task, batch
+
+
+def memory_need(task: EchoTask, batch_size: int, units: int, epochs: int, eval_sequences: int) -> resources.Need:
+    """What a run of these settings holds at once, at most (`resources.require_fits` checks it)."""
+    samples = task.samples_per_sequence
+    sequence_floats = samples * (task.n_in + task.n_out) * task.width + task.length * task.width
+    return resources.Need(
+        array_floats=resources.stream_floats(sequence_floats, epochs, max(1, samples // batch_size))
+        + eval_sequences * sequence_floats,
+        parameters=2 * resources.lstm_parameters(units, task.width) + resources.dense_parameters(task.width, units),
+        recurrent_floats=2 * resources.recurrent_floats(batch_size, task.n_in, units),
+    )

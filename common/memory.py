@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import data, encoding
+from common import data, encoding, resources
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 BPTT = ("step", "full")
@@ -117,6 +117,20 @@ def unarrange(outputs: np.ndarray, order: list[int], steps: int, batch_size: int
     result = np.empty_like(outputs)
     result[order] = outputs
     return result
+
+
+def memory_need(task: MemoryTask, batch_size: int, bptt: str, units: int, epochs: int) -> resources.Need:
+    """What a run of these settings holds at once, at most (`resources.require_fits` checks it):
+    the two sequences' one-hot (input, target) pairs, once as pairs and as each training call
+    stacks them, the LSTM's weights and what a batch's backward pass keeps."""
+    epoch_floats = 2 * task.steps * 2 * task.width
+    batches = 2 * task.steps // batch_size if bptt == "step" else max(1, 2 // batch_size)
+    steps_per_batch = 1 if bptt == "step" else task.steps
+    return resources.Need(
+        array_floats=resources.stream_floats(epoch_floats, epochs, batches) + epoch_floats,
+        parameters=resources.lstm_parameters(units, task.width) + resources.dense_parameters(task.width, units),
+        recurrent_floats=resources.recurrent_floats(batch_size, steps_per_batch, units),
+    )
 
 
 def sequence_samples(task: MemoryTask, batch_size: int, bptt: str) -> int | None:

@@ -78,6 +78,14 @@ def _compiled_for(model: keras.Model, metric: str | None) -> Any:
     return per_model[metric]
 
 
+def epochs_per_call(epochs: int, steps_per_epoch: int, epoch_bytes: int) -> int:
+    """How many epochs' data `train` stacks into one compiled call: as many as fit STEPS_PER_CALL
+    steps and BYTES_PER_CALL bytes (at least one), split into calls of equal size, because each
+    new size is compiled anew (on JAX): 5000 epochs run as 2 x 2500, not 4096 + 904."""
+    most = max(1, min(STEPS_PER_CALL // max(1, steps_per_epoch), BYTES_PER_CALL // max(1, epoch_bytes)))
+    return math.ceil(epochs / math.ceil(epochs / most))
+
+
 def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> None:
     """Create the optimizer's and the loss's variables eagerly, before the loop is traced."""
     if model.optimizer is None:
@@ -116,10 +124,7 @@ def train(
     samples_per_epoch = len(first_x)
     steps_per_epoch = samples_per_epoch // batch_size
     sequence_steps = (sequence_samples or samples_per_epoch) // batch_size
-    epoch_bytes = first_x.nbytes + first_y.nbytes
-    most_per_call = max(1, min(STEPS_PER_CALL // steps_per_epoch, BYTES_PER_CALL // epoch_bytes))
-    # Calls of equal size: each new size is compiled anew (on JAX), e.g. 5000 epochs run as 2 x 2500.
-    epochs_per_call = math.ceil(epochs / math.ceil(epochs / most_per_call))
+    per_call = epochs_per_call(epochs, steps_per_epoch, first_x.nbytes + first_y.nbytes)
     keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
 
     _build_for_loop(model, first_x, first_y, batch_size)
@@ -129,7 +134,7 @@ def train(
     pending = [(first_x, first_y)]
     done = 0
     while done < epochs:
-        count = min(epochs_per_call, epochs - done)
+        count = min(per_call, epochs - done)
         while len(pending) < count:
             x, y = next_epoch()
             if x.shape != first_x.shape or y.shape != first_y.shape:
