@@ -9,9 +9,8 @@ what this script measures: docs/addition_mapping.md.
 from __future__ import annotations
 
 import random
-import time
 
-from common import cli, data, encoding, models, reporting, schedules, session, training
+from common import cli, data, encoding, experiment, models, reporting, resources, schedules, training
 
 TUTORIAL_EXAMPLES = 100
 
@@ -30,46 +29,47 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(parser, argv)
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
-    session.seed_everything(args.seed)
+    layers = [(6, 1), (6, 6)] if args.two_layer else [(args.units, 1)]
+    resources.require_fits(resources.Need(
+        array_floats=resources.stream_floats(args.examples * (args.terms + 1), args.epochs,
+                                             args.examples // args.batch_size),
+        parameters=sum(resources.lstm_parameters(units, inputs) for units, inputs in layers) + args.units + 1,
+        recurrent_floats=resources.recurrent_floats(args.batch_size, args.terms, args.units) * len(layers),
+    ), "--examples, --terms, --units and --batch-size")
+
+    # Data: each epoch draws fresh pairs, scaled to [0, 1], one number per time step.
     rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
     def next_epoch():
         x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
         return x.reshape(-1, args.terms, 1), y.reshape(-1, 1)
 
-    # Define and train the model (or load one).
-    history, train_seconds = None, None
-    if args.load:
-        model = session.load_model(args.load)
-    else:
+    # Model: LSTM(10) -> Dense(1), mean squared error, Adam (or the two-layer variant).
+    def build():
         model = models.addition_lstm(args.terms, args.units, args.two_layer)
         if args.decay:
             schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
-        if not args.quiet:
-            model.summary()
-        started = time.perf_counter()
-        history = training.train(model, next_epoch, args.epochs, args.batch_size,
-                                 progress=not args.quiet, loop=args.loop)
-        train_seconds = time.perf_counter() - started
+        return model
+
+    # Train: the tutorial's epochs of fresh examples, in batches of --batch-size.
+    def train(model):
+        return training.train(model, next_epoch, args.epochs, args.batch_size, progress=not args.quiet,
+                              loop=args.loop)
 
     # Evaluate on fresh examples: predictions and targets back to integers.
-    x, y = next_epoch()
-    predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms, args.largest)
-    expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
-    metrics = {
-        "rmse": reporting.rmse(expected, predicted),
-        "exact_match": reporting.exact_match(expected, predicted),
-    }
-    print("RMSE: %f" % metrics["rmse"])
-    for row in reporting.first_rows([reporting.sum_row(e, p) for e, p in zip(expected, predicted)]):
-        print(row)
-    print(reporting.summary_line(metrics, len(expected)))
-    if train_seconds is not None:
-        print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
+    def evaluate(model):
+        x, y = next_epoch()
+        predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
+                                           args.largest)
+        expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
+        metrics = {
+            "rmse": reporting.rmse(expected, predicted),
+            "exact_match": reporting.exact_match(expected, predicted),
+        }
+        reporting.print_sums(expected, predicted, metrics)
+        return metrics
 
-    session.write_outputs(args, "addition_mapping.py", session.config_of(args), train_seconds,
-                          metrics, history, model)
-    return 0
+    return experiment.run(args, "addition_mapping.py", build, train, evaluate)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,8 @@ not a sequence problem; the evaluation is repeated with the operands in reverse 
 from __future__ import annotations
 
 import random
-import time
 
-from common import cli, data, encoding, models, reporting, session, training
+from common import cli, data, encoding, experiment, models, reporting, resources, training
 
 TUTORIAL_EXAMPLES = 100
 
@@ -26,54 +25,48 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(parser, argv)
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
-    session.seed_everything(args.seed)
+    resources.require_fits(resources.Need(
+        array_floats=resources.stream_floats(args.examples * (args.terms + 1), args.epochs,
+                                             args.examples // args.batch_size) + args.batch_size * args.terms,
+        parameters=resources.dense_parameters(4, args.terms) + 4 * 2 + 2 + 2 + 1,
+    ), "--examples, --terms and --batch-size")
+
+    # Data: each epoch draws fresh pairs, scaled to [0, 1], as one vector of --terms inputs.
     rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
     def next_epoch():
         x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
         return x, y.reshape(-1, 1)
 
-    # Define and train the model (or load one).
-    history, train_seconds = None, None
-    if args.load:
-        model = session.load_model(args.load)
-    else:
-        model = models.addition_mlp(args.terms)
-        if not args.quiet:
-            model.summary()
-        started = time.perf_counter()
-        history = training.train(model, next_epoch, args.epochs, args.batch_size,
-                                 progress=not args.quiet, loop=args.loop)
-        train_seconds = time.perf_counter() - started
+    # Model: Dense(4) -> Dense(2) -> Dense(1), mean squared error, Adam.
+    def build():
+        return models.addition_mlp(args.terms)
+
+    # Train: the tutorial's epochs of fresh examples, in batches of --batch-size.
+    def train(model):
+        return training.train(model, next_epoch, args.epochs, args.batch_size, progress=not args.quiet,
+                              loop=args.loop)
 
     # Evaluate on fresh examples, then on the same examples with the operands reversed.
-    x, y = next_epoch()
-    expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
+    def evaluate(model):
+        x, y = next_epoch()
+        expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
+        predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
+                                           args.largest)
+        reordered = encoding.invert_scaled(training.predict(model, x[:, ::-1].copy(), args.batch_size)[:, 0],
+                                           args.terms, args.largest)
+        metrics = {
+            "rmse": reporting.rmse(expected, predicted),
+            "exact_match": reporting.exact_match(expected, predicted),
+            "reversed_rmse": reporting.rmse(expected, reordered),
+        }
+        reporting.print_sums(expected, predicted, metrics)
+        same = "unchanged" if metrics["reversed_rmse"] == metrics["rmse"] else "CHANGED"
+        print(f"Operands in reverse order: RMSE {metrics['reversed_rmse']:f} ({same}); "
+              f"{int((reordered != predicted).sum())} of {len(expected)} rounded answers differ")
+        return metrics
 
-    def predicted_sums(inputs):
-        return encoding.invert_scaled(training.predict(model, inputs, args.batch_size)[:, 0],
-                                      args.terms, args.largest)
-
-    predicted = predicted_sums(x)
-    reordered = predicted_sums(x[:, ::-1].copy())
-    metrics = {
-        "rmse": reporting.rmse(expected, predicted),
-        "exact_match": reporting.exact_match(expected, predicted),
-        "reversed_rmse": reporting.rmse(expected, reordered),
-    }
-    print("RMSE: %f" % metrics["rmse"])
-    for row in reporting.first_rows([reporting.sum_row(e, p) for e, p in zip(expected, predicted)]):
-        print(row)
-    print(reporting.summary_line(metrics, len(expected)))
-    same = "unchanged" if metrics["reversed_rmse"] == metrics["rmse"] else "CHANGED"
-    print(f"Operands in reverse order: RMSE {metrics['reversed_rmse']:f} ({same}); "
-          f"{int((reordered != predicted).sum())} of {len(expected)} rounded answers differ")
-    if train_seconds is not None:
-        print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
-
-    session.write_outputs(args, "addition_mlp.py", session.config_of(args), train_seconds,
-                          metrics, history, model)
-    return 0
+    return experiment.run(args, "addition_mlp.py", build, train, evaluate)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,11 @@ import argparse
 import importlib.util
 import resource
 import shutil
-import time
+from pathlib import Path
 
 import numpy as np
 
-from common import backends, binary, cli, data, encoding, models, reporting, session
-from common.checks import MisuseError
+from common import backends, binary, cli, data, encoding, experiment, models, reporting, resources
 from common.training import History
 
 import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
@@ -72,7 +71,7 @@ def build_parser() -> cli.ArgumentParser:
                         help="mirrored: data-parallel replicas over the visible GPUs (or CPU devices): "
                              "tf.distribute.MirroredStrategy on TensorFlow, keras.distribution."
                              "DataParallel on JAX")
-    parser.add_argument("--diagram", metavar="PATH",
+    parser.add_argument("--diagram", metavar="PATH", type=Path,
                         help="draw the model with keras.utils.plot_model (needs pydot and Graphviz)")
     return parser
 
@@ -98,9 +97,17 @@ def settle_args(parser: cli.ArgumentParser, args: argparse.Namespace) -> None:
                      f"--batch-size x --chain = {per_batch}")
     if args.pairs_per_epoch is None and 4**args.bits <= ALL_PAIRS_LIMIT and 4**args.bits % args.chain:
         parser.error(f"--chain {args.chain} must divide the {4**args.bits} pairs of --bits {args.bits}")
+    if args.diagram is not None:
+        cli.check_output_path(parser, "--diagram", args.diagram)
+    all_pairs = args.pairs_per_epoch is None and binary.pair_count(args.bits) <= ALL_PAIRS_LIMIT
+    widest_test = max(args.test_bits or 0, LIMIT_SEARCH_MAX_BITS if args.find_limit else 0)
+    resources.require_fits(
+        binary.memory_need(args.formulation, args.bits, binary.pair_count(args.bits) if all_pairs else args.eval_pairs,
+                           args.units, args.batch_size, args.chain, widest_test),
+        "--bits, --eval-pairs, --units, --batch-size, --chain and --test-bits")
 
 
-def draw_diagram(model: keras.Model, path: str) -> None:
+def draw_diagram(model: keras.Model, path: Path) -> None:
     """The tutorial's plot_model(show_shapes=True), or one line saying why not, and carry on.
 
     Asked without pydot or Graphviz, plot_model raises, or (when IPython is importable) prints its
@@ -127,8 +134,8 @@ def print_pair(a: int, b: int, bits: int, predicted: np.ndarray) -> None:
 def exact_at_width(model: keras.Model, bits: int, n_pairs: int, rng: np.random.Generator) -> float:
     """Exact-match rate of the serial model on `n_pairs` random pairs of `bits`-bit operands."""
     hits = 0
-    for start in range(0, n_pairs, 2000):
-        count = min(2000, n_pairs - start)
+    for start in range(0, n_pairs, binary.EVALUATION_CHUNK):
+        count = min(binary.EVALUATION_CHUNK, n_pairs - start)
         x, y = binary.serial_from_bits(*binary.random_bit_pairs(count, bits, rng))
         hits += int(binary.exact_rows(model, x, y, batch_size=count).sum())
     return hits / n_pairs
@@ -156,11 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = cli.parse_args(parser, argv)
     settle_args(parser, args)
-    session.seed_everything(args.seed)
-    rng = np.random.default_rng(args.seed)
-    bits, serial, units = args.bits, args.formulation == "serial", args.units
+    bits, serial = args.bits, args.formulation == "serial"
 
-    # The data: every pair of `bits`-bit operands as arrays, or (beyond 10 bits) a sampled stream.
+    # Data: every pair of `bits`-bit operands as arrays, or (beyond 10 bits) a sampled stream.
+    rng = np.random.default_rng(args.seed)
     all_pairs = args.pairs_per_epoch is None and binary.pair_count(bits) <= ALL_PAIRS_LIMIT
     if all_pairs:
         a, b = data.all_operand_pairs(bits)
@@ -169,88 +175,76 @@ def main(argv: list[str] | None = None) -> int:
     x, y = binary.formulation_arrays(args.formulation, a, b, bits)
     x_train, y_train = binary.chain_problems(x, y, args.chain, rng) if serial and all_pairs else (x, y)
 
-    # Define and train the model (or load one).
-    history, train_seconds, until = None, None, None
-    if args.load:
-        model = session.load_model(args.load)
-        if tuple(model.input_shape[1:]) != ((None, 2) if serial else (2 * bits, 1)):
-            raise MisuseError(f"--load {args.load}: its input shape {model.input_shape} is not the "
-                             f"{args.formulation} formulation's at --bits {bits}")
-    else:
-        with backends.current().distribution(args.strategy):  # replicas, if asked, for build and fit alike
-            if serial:
-                model = binary.serial_adder(units, args.serial_loss, args.learning_rate)
-            else:
-                model = models.binary_adder(2 * bits, bits + 1, units, args.dropout, args.learning_rate)
-            if not args.quiet:
-                model.summary()
-            if args.diagram:
-                draw_diagram(model, args.diagram)
-            callbacks = []
-            if args.until_exact:
-                until = binary.UntilExact(x, y, seed=args.seed)
-                callbacks.append(until)
-            verbose = 0 if args.quiet else 2
-            started = time.perf_counter()
-            if all_pairs:
-                fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                                   callbacks=callbacks, verbose=verbose)
-            else:
-                pairs = args.pairs_per_epoch or ALL_PAIRS_LIMIT
-                stream = binary.SampledPairs(args.formulation, bits, args.batch_size,
-                                             pairs // (args.batch_size * args.chain), args.seed, args.chain)
-                fitted = model.fit(stream, epochs=args.epochs, callbacks=callbacks, verbose=verbose)
-        train_seconds = time.perf_counter() - started
-        history = History(loss=[float(v) for v in fitted.history["loss"]],
-                          accuracy=[float(v) for v in fitted.history.get("binary_accuracy", [])])
+    # Model: LSTM(256) -> Dropout(0.2) -> Dense(bits+1, sigmoid), or the serial adder.
+    def build():
+        if serial:
+            return binary.serial_adder(args.units, args.serial_loss, args.learning_rate)
+        return models.binary_adder(2 * bits, bits + 1, args.units, args.dropout, args.learning_rate)
 
-    # The tutorial's 100 random pairs, three rows each; then every pair is counted.
-    sums = binary.sums_from_outputs(args.formulation, y)
-    metrics: dict[str, float | int | None] = {}
-    if args.rows:
-        shown = rng.choice(len(x), size=min(args.rows, len(x)), replace=False)
-        guesses = binary.sums_from_outputs(args.formulation, model.predict(x[shown], verbose=0))
-        for row, guess in zip(shown, guesses):
-            print_pair(a[row], b[row], bits, guess)
-        metrics["exact_match"] = reporting.exact_match(sums[shown], guesses)
-        print(reporting.summary_line({"exact_match": metrics["exact_match"]}, len(shown)))
-    hits = binary.exact_rows(model, x, y)
-    scope = "exact_match_all" if all_pairs else "exact_match_sampled"
-    metrics[scope] = float(hits.mean())
-    print(reporting.summary_line({scope: metrics[scope], "wrong": int((~hits).sum())}, len(x)))
+    # Train: the tutorial's one fit() over every pair, batch 128; or a fresh sample each epoch.
+    until = binary.UntilExact(x, y, seed=args.seed) if args.until_exact else None
+
+    def train(model):
+        if args.diagram:
+            draw_diagram(model, args.diagram)
+        verbose = 0 if args.quiet else 2
+        callbacks = [until] if until else []
+        if all_pairs:
+            fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
+                               callbacks=callbacks, verbose=verbose)
+        else:
+            pairs = args.pairs_per_epoch or ALL_PAIRS_LIMIT
+            stream = binary.SampledPairs(args.formulation, bits, args.batch_size,
+                                         pairs // (args.batch_size * args.chain), args.seed, args.chain)
+            fitted = model.fit(stream, epochs=args.epochs, callbacks=callbacks, verbose=verbose)
+        return History(loss=[float(v) for v in fitted.history["loss"]],
+                       accuracy=[float(v) for v in fitted.history.get("binary_accuracy", [])])
 
     # Beyond the tutorial: numbers wider than any the serial model was trained on.
-    if args.test_bits:
-        metrics["test_bits"] = args.test_bits
-        metrics["test_exact_match"] = exact_at_width(model, args.test_bits, args.test_pairs, rng)
-        print(f"Unseen {args.test_bits}-bit pairs: test_exact_match={metrics['test_exact_match']:.6f} "
-              f"over {args.test_pairs} random pairs")
-    if args.find_limit:
-        good, bad = largest_exact_width(model, bits, args.test_pairs, rng)
-        metrics["largest_exact_bits"], metrics["first_wrong_bits"] = good, bad
-        print(f"Largest width with all {args.test_pairs} random pairs right: "
-              f"{f'{good} bits' if good else 'none'} (first width with a wrong pair: "
-              f"{f'{bad} bits' if bad else f'none up to {LIMIT_SEARCH_MAX_BITS}'})")
+    def beyond_the_training_width(model):
+        metrics = {}
+        if args.test_bits:
+            metrics["test_bits"] = args.test_bits
+            metrics["test_exact_match"] = exact_at_width(model, args.test_bits, args.test_pairs, rng)
+            print(f"Unseen {args.test_bits}-bit pairs: test_exact_match={metrics['test_exact_match']:.6f} "
+                  f"over {args.test_pairs} random pairs")
+        if args.find_limit:
+            good, bad = largest_exact_width(model, bits, args.test_pairs, rng)
+            metrics["largest_exact_bits"], metrics["first_wrong_bits"] = good, bad
+            print(f"Largest width with all {args.test_pairs} random pairs right: "
+                  f"{f'{good} bits' if good else 'none'} (first width with a wrong pair: "
+                  f"{f'{bad} bits' if bad else f'none up to {LIMIT_SEARCH_MAX_BITS}'})")
+        return metrics
 
-    if train_seconds is not None:
-        epochs_run = len(history.loss)
-        metrics["epochs_run"], metrics["train_seconds_per_epoch"] = epochs_run, train_seconds / epochs_run
-        metrics["final_loss"] = history.loss[-1]
-        print(f"Trained {epochs_run} epochs in {train_seconds:.1f} s ({train_seconds / epochs_run:.2f} s/epoch), "
-              f"final loss {history.loss[-1]:.4f}")
-    if until is not None:
-        metrics["exact_epoch"], metrics["exact_seconds"] = until.exact_epoch, until.exact_seconds
-        checked = "training pair" if all_pairs else f"one of the {len(x)} sampled evaluation pairs"
-        if until.exact_epoch:
-            print(f"Every {checked} right after epoch {until.exact_epoch} ({until.exact_seconds:.1f} s)")
-        else:
-            print(f"Not every {checked} was right after {args.epochs} epochs (--until-exact)")
-    metrics["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print(f"Peak memory (resident): {metrics['peak_memory_mib']:.0f} MiB")
+    # Evaluate: the tutorial's 100 random pairs, three rows each; then every pair is counted.
+    def evaluate(model):
+        sums = binary.sums_from_outputs(args.formulation, y)
+        metrics: dict[str, float | int | None] = {}
+        if args.rows:
+            shown = rng.choice(len(x), size=min(args.rows, len(x)), replace=False)
+            guesses = binary.sums_from_outputs(args.formulation, model.predict(x[shown], verbose=0))
+            for row, guess in zip(shown, guesses):
+                print_pair(a[row], b[row], bits, guess)
+            metrics["exact_match"] = reporting.exact_match(sums[shown], guesses)
+            print(reporting.summary_line({"exact_match": metrics["exact_match"]}, len(shown)))
+        hits = binary.exact_rows(model, x, y)
+        scope = "exact_match_all" if all_pairs else "exact_match_sampled"
+        metrics[scope] = float(hits.mean())
+        print(reporting.summary_line({scope: metrics[scope], "wrong": int((~hits).sum())}, len(x)))
+        metrics.update(beyond_the_training_width(model))
+        if until is not None:
+            metrics["exact_epoch"], metrics["exact_seconds"] = until.exact_epoch, until.exact_seconds
+            checked = "training pair" if all_pairs else f"one of the {len(x)} sampled evaluation pairs"
+            if until.exact_epoch:
+                print(f"Every {checked} right after epoch {until.exact_epoch} ({until.exact_seconds:.1f} s)")
+            else:
+                print(f"Not every {checked} was right after {args.epochs} epochs (--until-exact)")
+        metrics["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        print(f"Peak memory (resident): {metrics['peak_memory_mib']:.0f} MiB")
+        return metrics
 
-    session.write_outputs(args, "binary_addition.py", session.config_of(args), train_seconds,
-                          metrics, history, model)
-    return 0
+    with backends.current().distribution(args.strategy):  # replicas, if asked, for the whole run
+        return experiment.run(args, "binary_addition.py", build, train, evaluate)
 
 
 if __name__ == "__main__":

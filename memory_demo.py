@@ -16,9 +16,8 @@ What reproduces at which lag, on how many seeds: docs/memory_demo.md.
 from __future__ import annotations
 
 import random
-import time
 
-from common import cli, memory, models, reporting, session, training
+from common import cli, experiment, memory, models, reporting, resources, session, training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,12 +60,24 @@ def main(argv: list[str] | None = None) -> int:
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
         parser.error(str(error))
+    resources.require_fits(memory.memory_need(task, args.batch_size, args.bptt, args.units, args.epochs),
+                           "--lag, --alphabet and --units")
     resets = memory.sequence_samples(task, args.batch_size, args.bptt)
 
-    results, total_seconds, first_history = [], 0.0, None
+    # Model: the tutorial's stateful LSTM fed one step per batch, or (--bptt full) a stateless one
+    # over each whole sequence.
+    def build():
+        if args.bptt == "step":
+            return models.memory_stateful(args.batch_size, task.width, args.units)
+        return memory.full_bptt_model(task.steps, task.width, args.units, args.long_lag,
+                                      args.last_step_share, args.memory_units)
+
+    results, first = [], None
     for trial in range(args.trials):
         seed = args.seed + trial
         session.seed_everything(seed)
+
+        # Data: the two sequences as (x_t -> x_t+1) one-hot pairs, in order (or shuffled) each epoch.
         rng = random.Random(seed)  # data (random sequences, shuffled order), untouched by Keras
         sequences = memory.draw_sequences(task, rng)
         pairs = memory.step_pairs(task, sequences)
@@ -76,31 +87,22 @@ def main(argv: list[str] | None = None) -> int:
             order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
             return memory.arrange(pairs, order, args.batch_size, args.bptt)
 
-        # Define and train the model (or load one).
-        if args.load:
-            model, history, train_seconds = session.load_model(args.load), None, None
-        else:
-            if args.bptt == "step":
-                model = models.memory_stateful(args.batch_size, task.width, args.units)
-            else:
-                model = memory.full_bptt_model(task.steps, task.width, args.units, args.long_lag,
-                                               args.last_step_share, args.memory_units)
-            if not args.quiet and trial == 0:
-                model.summary()
-            started = time.perf_counter()
-            history = training.train(model, next_epoch, args.epochs, args.batch_size, resets,
-                                     progress=not args.quiet, loop=args.loop)
-            train_seconds = time.perf_counter() - started
-            total_seconds += train_seconds
+        # Train: sequence 1 then sequence 2 each epoch, the state reset after each.
+        def train(model):
+            return training.train(model, next_epoch, args.epochs, args.batch_size, resets,
+                                  progress=not args.quiet, loop=args.loop)
 
-        # Predict each sequence from a reset state; classes are the argmax, as predict_classes did.
+        trained = experiment.train_or_load("memory_demo.py", build, train, args.load,
+                                           summary=not args.quiet and trial == 0)
+
+        # Evaluate: predict each sequence from a reset state; classes are the argmax, as predict_classes did.
         x, _ = memory.arrange(pairs, in_order, args.batch_size, args.bptt)
-        outputs = memory.unarrange(training.predict(model, x, args.batch_size, resets), in_order, task.steps,
-                                   args.batch_size, args.bptt)
+        outputs = memory.unarrange(training.predict(trained.model, x, args.batch_size, resets), in_order,
+                                   task.steps, args.batch_size, args.bptt)
         result = memory.score(sequences, outputs)
-        results.append(dict(result, seed=seed, train_seconds=train_seconds))
+        results.append(dict(result, seed=seed, train_seconds=trained.seconds))
         if trial == 0:
-            first_model, first_history = model, history
+            first = trained
             for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
                 print(f"Sequence {number}")
                 for row in reporting.first_rows(
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                          for ok, margin in zip(result["last_steps_correct"], result["last_step_margins"]))
         print(f"Seed {seed}: {result['correct_steps']}/{result['total_steps']} steps right, "
               f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}"
-              + (f" (trained in {train_seconds:.1f} s)" if train_seconds is not None else ""))
+              + (f" (trained in {trained.seconds:.1f} s)" if trained.seconds is not None else ""))
 
     solved = sum(r["solved"] for r in results)
     print(f"Solved {solved} of {args.trials} trials (every step of both sequences right, and each last "
@@ -119,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     metrics = {key: results[0][key]
                for key in ("correct_steps", "total_steps", "last_steps_correct", "last_step_margins", "solved")}
     metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
-    config = session.config_of(args)
-    train_seconds = None if args.load else total_seconds
-    session.write_outputs(args, "memory_demo.py", config, train_seconds, metrics, first_history, first_model)
+    train_seconds = None if args.load else sum(r["train_seconds"] for r in results)
+    session.write_outputs(args, "memory_demo.py", session.config_of(args), train_seconds, metrics,
+                          first.history, first.model)
     return 0
 
 

@@ -7,9 +7,8 @@ once, in the tutorial's order: data, model, training with resets, evaluation, re
 from __future__ import annotations
 
 import random
-import time
 
-from common import cli, echo, reporting, session, training
+from common import cli, echo, experiment, reporting, session, training
 
 
 def run(script: str, description: str, kind: str, epochs: int, units: int,
@@ -21,39 +20,33 @@ def run(script: str, description: str, kind: str, epochs: int, units: int,
     task, batch_size = echo.task_from_args(parser, args, kind, tutorial_batch)
     stateful = not args.stateless
     sequence_samples = task.samples_per_sequence if stateful else None
-    session.seed_everything(args.seed)
+
+    # Data: one fresh random sequence per epoch, one-hot encoded and framed into its windows.
     rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
     def next_epoch():
-        x, y, _ = echo.draw_windows(task, 1, rng)  # one fresh sequence per epoch
+        x, y, _ = echo.draw_windows(task, 1, rng)
         return x, y
 
-    # Define and train the model (or load one).
-    history, train_seconds = None, None
-    if args.load:
-        model = session.load_model(args.load)
-    else:
-        model = echo.build_model(task, kind, batch_size, args.units, stateful)
-        if not args.quiet:
-            model.summary()
-        started = time.perf_counter()
-        history = training.train(model, next_epoch, args.epochs, batch_size, sequence_samples,
-                                 metric="categorical" if task.representation == "onehot" else None,
-                                 progress=not args.quiet, loop=args.loop)
-        train_seconds = time.perf_counter() - started
+    # Model: a stateful LSTM of fixed batch shape, then the echo of the whole window or its first items.
+    def build():
+        return echo.build_model(task, kind, batch_size, args.units, stateful)
+
+    # Train: one sequence per epoch, batches in order, the state reset after each sequence.
+    def train(model):
+        return training.train(model, next_epoch, args.epochs, batch_size, sequence_samples,
+                              metric="categorical" if task.representation == "onehot" else None,
+                              progress=not args.quiet, loop=args.loop)
 
     # Evaluate on fresh sequences, state reset before each; show the first as the tutorial does.
-    x, _, expected = echo.draw_windows(task, args.eval_sequences, rng)
-    predicted = echo.decode(task, training.predict(model, x, batch_size, sequence_samples))
-    metrics = echo.score(expected, predicted)
-    first = task.samples_per_sequence
-    for row in reporting.first_rows([echo.window_row(e, p) for e, p in zip(expected, predicted)], first):
-        print(row)
-    print(reporting.summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
-    if train_seconds is not None:
-        print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
+    def evaluate(model):
+        x, _, expected = echo.draw_windows(task, args.eval_sequences, rng)
+        predicted = echo.decode(task, training.predict(model, x, batch_size, sequence_samples))
+        metrics = echo.score(expected, predicted)
+        first = task.samples_per_sequence
+        for row in reporting.first_rows([echo.window_row(e, p) for e, p in zip(expected, predicted)], first):
+            print(row)
+        print(reporting.summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
+        return metrics
 
-    session.write_outputs(args, script, session.config_of(args, batch_size=batch_size), train_seconds,
-                          metrics, history, model)
-    return 0
-
+    return experiment.run(args, script, build, train, evaluate, session.config_of(args, batch_size=batch_size))

@@ -89,3 +89,11 @@ def summary_line(metrics: dict[str, float], n_samples: int) -> str:
         else:
             parts.append(f"{name}={value}")
     return f"Summary over all {n_samples} evaluation samples: " + ", ".join(parts)
+
+
+def print_sums(expected: Sequence[int], predicted: Sequence[int], metrics: dict[str, float]) -> None:
+    """What the two mapping tutorials print: the RMSE, their first rows, then the whole-set summary."""
+    print("RMSE: %f" % metrics["rmse"])
+    for row in first_rows([sum_row(e, p) for e, p in zip(expected, predicted)]):
+        print(row)
+    print(summary_line(metrics, len(expected)))

@@ -36,4 +36,4 @@ def test_a_tiny_run_of_each_model_prints_the_table_and_writes_the_figures(capsys
     for flags in (["--loop", "plain"], ["--two-layer"], ["--terms", "3", "--largest", "20"]):
         out, document = _run(["--epochs", "2", "--examples", "10", "--quiet", *flags], capsys, tmp_path)
         assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 10
-        assert set(document["metrics"]) == {"rmse", "exact_match"}
+        assert set(document["metrics"]) == {"rmse", "exact_match", "epochs_run", "final_loss"}

@@ -80,11 +80,11 @@ MLP_ON_JAX = """
 import sys
 import numpy as np
 import addition_mlp
-from common import session
+import keras
 assert addition_mlp.main(["--epochs", "2", "--quiet", "--save", sys.argv[1]]) == 0
 x = np.load(sys.argv[3])
-np.savez(sys.argv[4], jax=session.load_model(sys.argv[1]).predict(x, verbose=0),
-         tensorflow=session.load_model(sys.argv[2]).predict(x, verbose=0))
+np.savez(sys.argv[4], jax=keras.models.load_model(sys.argv[1]).predict(x, verbose=0),
+         tensorflow=keras.models.load_model(sys.argv[2]).predict(x, verbose=0))
 loaded = [name for name, module in sys.modules.items() if name.split(".")[0] == "tensorflow" and module is not None]
 print("tensorflow imported:", bool(loaded))
 """
@@ -102,7 +102,7 @@ def test_models_move_between_backends_and_a_jax_run_needs_no_tensorflow(tmp_path
     assert "cuda" not in done.stderr, "none of TensorFlow's start-up lines"
     on_jax = np.load(tmp_path / "on_jax.npz")
     for backend, path in saved.items():
-        on_tensorflow = keras.ops.convert_to_numpy(session.load_model(path)(x))
+        on_tensorflow = keras.ops.convert_to_numpy(keras.models.load_model(path)(x))
         np.testing.assert_allclose(on_jax[backend], on_tensorflow, rtol=1e-5, atol=1e-6)
     assert np.max(np.abs(on_jax["jax"] - on_jax["tensorflow"])) > 1e-3, "two different models, told apart"
 

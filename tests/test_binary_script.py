@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import binary_addition
-from common import binary, data, session
+from common import binary, data
 from conftest import both_backends
 
 
@@ -59,15 +59,6 @@ def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     assert loaded["exact_match"] == trained["exact_match"], "the same rows, predicted the same"
 
 
-def test_a_model_built_saved_and_loaded_predicts_identically(tmp_path):
-    x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
-    model = binary.serial_adder(4)
-    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
-    session.save_model(model, tmp_path / "m.keras")
-    again = keras.models.load_model(tmp_path / "m.keras")
-    assert np.array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
-
-
 def test_the_diagram_is_drawn_or_one_line_says_why_not(tmp_path, capsys):
     path = tmp_path / "model.png"
     run_json(tmp_path, "--bits", "2", "--epochs", "1", "--units", "4", "--rows", "0", "--diagram", str(path))
@@ -78,7 +69,7 @@ def test_the_diagram_is_drawn_or_one_line_says_why_not(tmp_path, capsys):
 def test_a_loaded_model_of_another_formulation_is_refused(tmp_path):
     path = tmp_path / "adder.keras"
     run_json(tmp_path, "--bits", "2", "--formulation", "serial", "--epochs", "1", "--save", str(path), "--rows", "0")
-    with pytest.raises(ValueError, match="input shape"):
+    with pytest.raises(ValueError, match="pass the flags it was trained with"):
         binary_addition.main(["--bits", "2", "--load", str(path), "--quiet"])
 
 

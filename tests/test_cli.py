@@ -93,7 +93,7 @@ def test_shared_outputs_are_written(tmp_path, capsys):
     assert addition_mapping.main(argv) == 0
     document = json.loads(paths["json"].read_text())
     assert set(document) == {"script", "config", "train_seconds", "metrics"}
-    assert set(document["metrics"]) == {"rmse", "exact_match"}
+    assert set(document["metrics"]) == {"rmse", "exact_match", "epochs_run", "final_loss"}
     assert document["config"]["epochs"] == 2
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"
     assert any(paths["tensorboard"].rglob("events.out.tfevents.*"))
