@@ -10,12 +10,8 @@ reversed questions, a decoder fed its own output, masking, integer inputs, and `
 from __future__ import annotations
 
 import random
-import time
 
-import numpy as np
-
-from common import arithmetic, cli, encoding, reporting, schedules, seq2seq, session, training
-from common.checks import MisuseError
+from common import cli, encoding, experiment, reporting, resources, schedules, seq2seq, training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,42 +37,39 @@ def main(argv: list[str] | None = None) -> int:
                              "round), so each digit follows the ones the carry comes from")
     parser.add_argument("--holdout", type=cli.fraction, default=0.0,
                         help="fraction of distinct operand tuples never trained on, evaluated apart")
+    parser.add_argument("--split-seed", type=cli.seed, default=1,
+                        help="which operand tuples --holdout holds out (kept apart from --seed, so runs "
+                             "on several seeds hold out the same questions)")
     parser.add_argument("--ask", action="append", default=[], metavar="QUESTION",
                         help="a question such as '12+50' to answer after training (repeatable)")
     args = cli.parse_args(parser, argv)
     try:
-        arithmetic.check_ops(args.ops)
+        space = seq2seq.QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed)
+        asked = [space.parse(question) for question in args.ask]
     except ValueError as error:
-        parser.error(f"--ops {args.ops!r}: {error}")
+        parser.error(str(error))
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
-    asked = []
-    for question in args.ask:
-        try:
-            asked.append(arithmetic.parse_question(question, args.terms, args.largest, args.ops))
-        except ValueError as error:
-            parser.error(f"--ask: {error}")
-    unseen = None  # every held-out question, when they are few enough to list
-    if args.holdout:
-        unseen = arithmetic.all_held_out(args.terms, args.largest, args.ops, args.holdout, args.seed)
-    every_question = args.largest**args.terms * len(args.ops) ** (args.terms - 1)
-    if unseen is not None and len(unseen) in (0, every_question):
-        parser.error(f"--holdout {args.holdout} holds out {'none' if not len(unseen) else 'all'} of the "
-                     f"{args.largest ** args.terms} operand tuples: change it or --largest")
-    session.seed_everything(args.seed)
+    alphabet = encoding.make_alphabet(args.ops)
+    in_width, out_width = space.question_width, space.answer_width
+    resources.require_fits(seq2seq.memory_need(space, args.examples, args.epochs, args.batch_size, args.units,
+                                               args.decoder_units, args.decoder),
+                           "--examples, --terms, --largest, --units, --decoder-units and --batch-size")
+    held_out = space.all_held_out() if args.holdout else None  # None also when too many to list
+    if held_out is not None and len(held_out) in (0, space.size):
+        parser.error(f"--holdout {args.holdout} holds out {'none' if not len(held_out) else 'all'} of the "
+                     f"{args.largest ** args.terms} operand tuples: change it, --split-seed or --largest")
+
+    # Data: questions such as ' 3+10' and answers such as '13 ', padded to fixed widths, one-hot
+    # encoded character by character; fresh samples each epoch.
     rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
-    alphabet = encoding.make_alphabet(args.ops)
-    in_width = arithmetic.question_width(args.terms, args.largest)
-    out_width = arithmetic.answer_width(args.terms, args.largest, args.ops)
+    def draw(n: int, from_held_out: bool = False) -> seq2seq.Questions:
+        return space.draw(n, rng, from_held_out)
 
-    def encode(questions: arithmetic.Questions):
-        texts = arithmetic.format_questions(questions, in_width, args.reverse)
+    def encode(questions: seq2seq.Questions):
+        texts = seq2seq.format_questions(questions, in_width, args.reverse)
         return seq2seq.encode_text(texts, alphabet, args.encoding, zero_pad=args.mask)
-
-    def draw(n: int, from_held_out: bool = False) -> arithmetic.Questions:
-        return arithmetic.random_questions(n, args.terms, args.largest, args.ops, rng,
-                                           args.holdout, args.seed, from_held_out)
 
     def written(answers: list[str]) -> list[str]:
         """The answers in the order the model writes them; the same call turns them back."""
@@ -84,69 +77,59 @@ def main(argv: list[str] | None = None) -> int:
 
     def next_epoch():
         questions = draw(args.examples)
-        answers = written(arithmetic.format_answers(questions, out_width))
+        answers = written(seq2seq.format_answers(questions, out_width))
         x = seq2seq.training_inputs(encode(questions), answers, alphabet, args.encoding, args.decoder)
         return x, seq2seq.encode_text(answers, alphabet, "onehot")
 
-    def answer(questions: arithmetic.Questions) -> list[str]:
-        return written(seq2seq.answer(model, encode(questions), out_width, alphabet, args.encoding,
-                                      args.decoder))
-
-    # Define and train the model (or load one).
-    history, train_seconds = None, None
-    if args.load:
-        model = session.load_model(args.load)
-        reads = in_width + (out_width if args.decoder == "feedback" else 0)
-        shapes = (tuple(model.inputs[0].shape[1:2]), tuple(model.outputs[0].shape[1:]))
-        if shapes != ((reads,), (out_width, len(alphabet))):
-            raise MisuseError(f"--load {args.load}: the model reads and writes {shapes}, these flags need "
-                             f"{((reads,), (out_width, len(alphabet)))}: pass the flags it was trained with")
-    else:
+    # Model: LSTM(100) encoder -> RepeatVector -> LSTM(50) decoder -> TimeDistributed(Dense softmax),
+    # or the variants the flags name.
+    def build():
         model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,
                               args.decoder, args.encoding, args.mask)
         if args.decay:
             schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
-        if not args.quiet:
-            model.summary()
-        started = time.perf_counter()
-        history = training.train(model, next_epoch, args.epochs, args.batch_size, metric="categorical",
-                                 progress=not args.quiet, loop=args.loop)
-        train_seconds = time.perf_counter() - started
+        return model
 
-    # Evaluate on fresh samples (from the trained tuples), and on the held-out ones apart.
-    questions = draw(args.examples)
-    expected = arithmetic.format_answers(questions, out_width)
-    predicted = answer(questions)
-    metrics = {
-        "exact_match": reporting.exact_match(expected, predicted),
-        "char_accuracy": reporting.element_accuracy([list(e) for e in expected],
-                                                    [list(p) for p in predicted]),
-    }
-    for row in reporting.first_rows([reporting.string_row(e, p) for e, p in zip(expected, predicted)]):
-        print(row)
-    print(reporting.summary_line(metrics, len(expected)))
-    if args.holdout:
-        if unseen is None:  # too many to list: a sample of them
-            unseen = draw(args.examples, from_held_out=True)
-        unseen_expected = arithmetic.format_answers(unseen, out_width)
-        metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, answer(unseen))
-        print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
-              f"over {len(unseen)} questions")
-    if asked:
-        questions = arithmetic.Questions([q for a in asked for q in a.operands],
-                                         [o for a in asked for o in a.operators],
-                                         [r for a in asked for r in a.results])
-        truths = arithmetic.format_answers(questions, out_width)
-        marks = arithmetic.held_out(np.array(questions.operands), args.largest, args.holdout, args.seed)
-        for text, truth, reply, was_held_out in zip(args.ask, truths, answer(questions), marks):
-            note = " (held out: never trained on)" if was_held_out else ""
-            print(f"Question={text}, Expected={truth.strip()}, Predicted={reply.strip()}{note}")
-    if train_seconds is not None:
-        print(f"Trained {args.epochs} epochs in {train_seconds:.1f} s")
+    # Train: the tutorial's epochs of fresh samples, in batches of --batch-size.
+    def train(model):
+        return training.train(model, next_epoch, args.epochs, args.batch_size, metric="categorical",
+                              progress=not args.quiet, loop=args.loop)
 
-    session.write_outputs(args, "addition_seq2seq.py", session.config_of(args), train_seconds,
-                          metrics, history, model)
-    return 0
+    # Evaluate on fresh samples (from the trained tuples), on the held-out ones apart, and --ask.
+    def evaluate(model):
+        def answer(questions: seq2seq.Questions) -> list[str]:
+            return written(seq2seq.answer(model, encode(questions), out_width, alphabet, args.encoding,
+                                          args.decoder))
+
+        questions = draw(args.examples)
+        expected = seq2seq.format_answers(questions, out_width)
+        predicted = answer(questions)
+        metrics = {
+            "exact_match": reporting.exact_match(expected, predicted),
+            "char_accuracy": reporting.element_accuracy([list(e) for e in expected],
+                                                        [list(p) for p in predicted]),
+        }
+        for row in reporting.first_rows([reporting.string_row(e, p) for e, p in zip(expected, predicted)]):
+            print(row)
+        print(reporting.summary_line(metrics, len(expected)))
+        if args.holdout:
+            unseen = held_out if held_out is not None else draw(args.examples, from_held_out=True)
+            unseen_expected = seq2seq.format_answers(unseen, out_width)
+            metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, answer(unseen))
+            print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
+                  f"over {len(unseen)} questions")
+        if asked:
+            questions = seq2seq.Questions([q for a in asked for q in a.operands],
+                                             [o for a in asked for o in a.operators],
+                                             [r for a in asked for r in a.results])
+            truths = seq2seq.format_answers(questions, out_width)
+            for text, truth, reply, was_held_out in zip(args.ask, truths, answer(questions),
+                                                        space.is_held_out(questions)):
+                note = " (held out: never trained on)" if was_held_out else ""
+                print(f"Question={text}, Expected={truth.strip()}, Predicted={reply.strip()}{note}")
+        return metrics
+
+    return experiment.run(args, "addition_seq2seq.py", build, train, evaluate)
 
 
 if __name__ == "__main__":

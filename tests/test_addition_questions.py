@@ -5,14 +5,14 @@ import random
 import numpy as np
 import pytest
 
-from common import arithmetic, data, encoding, seq2seq, session
+from common import data, encoding, seq2seq, session
 
 
 def test_the_tutorial_draw_and_worked_example_are_reproduced():
-    questions = arithmetic.random_questions(1, 2, 10, "+", random.Random(1))
+    questions = seq2seq.random_questions(1, 2, 10, "+", random.Random(1))
     assert (questions.operands, questions.results) == ([[3, 10]], [13])
-    texts = arithmetic.format_questions(questions, arithmetic.question_width(2, 10))
-    answers = arithmetic.format_answers(questions, arithmetic.answer_width(2, 10, "+"))
+    texts = seq2seq.format_questions(questions, seq2seq.question_width(2, 10))
+    answers = seq2seq.format_answers(questions, seq2seq.answer_width(2, 10, "+"))
     assert (texts, answers) == ([" 3+10"], ["13"])
     alphabet = encoding.make_alphabet("+")
     assert encoding.integer_encode(texts, alphabet).tolist() == [[11, 3, 10, 1, 0]]
@@ -20,7 +20,7 @@ def test_the_tutorial_draw_and_worked_example_are_reproduced():
 
 
 def test_plus_only_without_holdout_is_exactly_random_sum_pairs():
-    ours = arithmetic.random_questions(50, 3, 99, "+", random.Random(7))
+    ours = seq2seq.random_questions(50, 3, 99, "+", random.Random(7))
     theirs = data.random_sum_pairs(50, 3, 99, random.Random(7))
     assert (ours.operands, ours.results) == (theirs[0], theirs[1])
 
@@ -30,51 +30,51 @@ def test_plus_only_without_holdout_is_exactly_random_sum_pairs():
     ([5, 9], ["-"], -4), ([7], [], 7), ([3, 4, 5], ["*", "*"], 60), ([1, 9, 9], ["-", "*"], -80),
 ])
 def test_evaluate_follows_the_usual_precedence(operands, operators, value):
-    assert arithmetic.evaluate(operands, operators) == value
+    assert seq2seq.evaluate(operands, operators) == value
 
 
 @pytest.mark.parametrize("terms, largest, ops", [
     (2, 10, "+"), (2, 10, "-"), (3, 9, "+-*"), (4, 5, "*-"), (3, 99, "-"), (1, 7, "+"),
 ])
 def test_every_answer_fits_its_width_and_round_trips_through_the_encoding(terms, largest, ops):
-    questions = arithmetic.random_questions(400, terms, largest, ops, random.Random(0))
-    low, high = arithmetic.result_bounds(terms, largest, ops)
+    questions = seq2seq.random_questions(400, terms, largest, ops, random.Random(0))
+    low, high = seq2seq.result_bounds(terms, largest, ops)
     assert all(low <= r <= high for r in questions.results)
     alphabet = encoding.make_alphabet(ops)
-    answers = arithmetic.format_answers(questions, arithmetic.answer_width(terms, largest, ops))
+    answers = seq2seq.format_answers(questions, seq2seq.answer_width(terms, largest, ops))
     vectors = seq2seq.encode_text(answers, alphabet, "onehot")
     decoded = encoding.decode_strings(vectors, alphabet)
     assert [int(a) for a in decoded] == questions.results
     if "-" in ops and terms > 1:
         assert min(questions.results) < 0
-    texts = arithmetic.format_questions(questions, arithmetic.question_width(terms, largest))
+    texts = seq2seq.format_questions(questions, seq2seq.question_width(terms, largest))
     for kind in seq2seq.ENCODINGS:
         assert seq2seq.encode_text(texts, alphabet, kind).shape[:2] == (400, len(texts[0]))
 
 
 def test_reverse_reverses_the_padded_question():
-    questions = arithmetic.Questions([[3, 10]], [["+"]], [13])
-    assert arithmetic.format_questions(questions, 5, reverse=True) == ["01+3 "]
+    questions = seq2seq.Questions([[3, 10]], [["+"]], [13])
+    assert seq2seq.format_questions(questions, 5, reverse=True) == ["01+3 "]
 
 
 def test_held_out_tuples_are_never_drawn_for_training_and_only_they_are_drawn_for_testing():
     rng = random.Random(3)
-    train = arithmetic.random_questions(3000, 2, 20, "+", rng, holdout=0.2, salt=5)
-    test = arithmetic.random_questions(300, 2, 20, "+", rng, holdout=0.2, salt=5, from_held_out=True)
-    held = arithmetic.all_held_out(2, 20, "+", 0.2, salt=5)
+    train = seq2seq.random_questions(3000, 2, 20, "+", rng, holdout=0.2, salt=5)
+    test = seq2seq.random_questions(300, 2, 20, "+", rng, holdout=0.2, salt=5, from_held_out=True)
+    held = seq2seq.all_held_out(2, 20, "+", 0.2, salt=5)
     held_set = {tuple(row) for row in held.operands}
     assert not {tuple(row) for row in train.operands} & held_set
     assert {tuple(row) for row in test.operands} <= held_set
     assert 0.12 < len(held) / 400 < 0.28
-    assert held_set != {tuple(r) for r in arithmetic.all_held_out(2, 20, "+", 0.2, salt=6).operands}
+    assert held_set != {tuple(r) for r in seq2seq.all_held_out(2, 20, "+", 0.2, salt=6).operands}
 
 
 def test_the_split_is_by_operand_tuple_so_order_matters_and_it_scales_to_any_space():
-    marks = arithmetic.held_out(np.array([[1, 2], [2, 1]] * 3), 1000, 0.5, 0)
+    marks = seq2seq.held_out(np.array([[1, 2], [2, 1]] * 3), 1000, 0.5, 0)
     assert marks[:2].tolist() == marks[2:4].tolist() == marks[4:].tolist()
     big = np.array(np.random.default_rng(0).integers(1, 1000, size=(20000, 3)))
-    assert 0.08 < arithmetic.held_out(big, 999, 0.1, 1).mean() < 0.12
-    assert arithmetic.all_held_out(3, 999, "+", 0.1, 1) is None
+    assert 0.08 < seq2seq.held_out(big, 999, 0.1, 1).mean() < 0.12
+    assert seq2seq.all_held_out(3, 999, "+", 0.1, 1) is None
 
 
 @pytest.mark.parametrize("text, named", [
@@ -83,18 +83,18 @@ def test_the_split_is_by_operand_tuple_so_order_matters_and_it_scales_to_any_spa
 ])
 def test_malformed_questions_are_refused_with_their_reason(text, named):
     with pytest.raises(ValueError, match=named):
-        arithmetic.parse_question(text, 2, 10, "+-")
+        seq2seq.parse_question(text, 2, 10, "+-")
 
 
 def test_a_well_formed_question_is_parsed_with_its_true_answer():
-    parsed = arithmetic.parse_question(" 12 - 50*3", 3, 99, "-*")
+    parsed = seq2seq.parse_question(" 12 - 50*3", 3, 99, "-*")
     assert (parsed.operands, parsed.operators, parsed.results) == ([[12, 50, 3]], [["-", "*"]], [-138])
 
 
 @pytest.mark.parametrize("call", [
-    lambda: arithmetic.check_ops("+/"), lambda: arithmetic.check_ops("++"),
-    lambda: arithmetic.result_bounds(0, 10, "+"), lambda: arithmetic.held_out(np.ones((2, 2)), 10, 1.0, 0),
-    lambda: arithmetic.random_questions(5, 2, 10, "+", random.Random(0), from_held_out=True),
+    lambda: seq2seq.check_ops("+/"), lambda: seq2seq.check_ops("++"),
+    lambda: seq2seq.result_bounds(0, 10, "+"), lambda: seq2seq.held_out(np.ones((2, 2)), 10, 1.0, 0),
+    lambda: seq2seq.random_questions(5, 2, 10, "+", random.Random(0), from_held_out=True),
     lambda: seq2seq.encode_text(["1+2"], "0123456789+ ", "binary"),
     lambda: seq2seq.build(5, 2, 12, decoder="attention"),
     lambda: seq2seq.build(0, 2, 12),
@@ -127,3 +127,9 @@ def test_the_feedback_decoder_is_causal_so_greedy_decoding_is_exact(kind, mask):
     greedy = seq2seq.answer(model, questions, 3, alphabet, kind, "feedback")
     again = model.predict(seq2seq.training_inputs(questions, greedy, alphabet, kind, "feedback"), verbose=0)
     assert encoding.decode_strings(again, alphabet) == greedy
+
+
+def test_questions_longer_than_the_limit_are_refused_before_their_answers_are_written():
+    seq2seq.QuestionSpace(terms=300, largest=99, ops="*")  # 899 characters: allowed
+    with pytest.raises(ValueError, match="1499 characters long; at most 1000"):
+        seq2seq.QuestionSpace(terms=500, largest=99, ops="*")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import addition_seq2seq
-from common import arithmetic
+from common import seq2seq
 from conftest import both_backends
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
@@ -43,7 +43,7 @@ def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
     assert "repeat_vector" in out  # model.summary(), as the tutorial prints it
     rows = [line for line in out.splitlines() if line.startswith("Expected=")]
     assert rows == TUTORIAL_ROWS
-    assert document["metrics"] == {"exact_match": 1.0, "char_accuracy": 1.0}
+    assert (document["metrics"]["exact_match"], document["metrics"]["char_accuracy"]) == (1.0, 1.0)
 
 
 def test_twice_the_epochs_get_every_answer_right_where_the_defaults_do_not(capsys, tmp_path):
@@ -57,7 +57,7 @@ def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     out, document = _run(TINY, capsys, tmp_path)
     assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 20
     assert "Summary over all 40 evaluation samples: exact_match=" in out
-    assert set(document["metrics"]) == {"exact_match", "char_accuracy"}
+    assert set(document["metrics"]) == {"exact_match", "char_accuracy", "epochs_run", "final_loss"}
     assert document["config"]["largest"] == 10 and document["train_seconds"] > 0
 
 
@@ -96,10 +96,10 @@ def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, ca
 
 
 def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsys, tmp_path):
-    held = arithmetic.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
+    held = seq2seq.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
     question = f"{held[0]}+{held[1]}"
     out, document = _run([*TINY, "--holdout", "0.3", "--ask", question], capsys, tmp_path)
-    assert set(document["metrics"]) == {"exact_match", "char_accuracy", "holdout_exact_match"}
+    assert set(document["metrics"]) == {"exact_match", "char_accuracy", "holdout_exact_match", "epochs_run", "final_loss"}
     assert "Held out (never trained on): exact_match=" in out
     assert f"Question={question}, Expected={sum(held)}, " in out and out.count("(held out: never trained on)") == 1
 
@@ -141,3 +141,15 @@ def test_loading_with_other_flags_is_refused(capsys, tmp_path):
     _run([*TINY, "--save", str(model)], capsys, tmp_path)
     with pytest.raises(ValueError, match="pass the flags it was trained with"):
         addition_seq2seq.main(["--load", str(model), "--largest", "99", "--quiet"])
+
+
+def test_the_split_seed_not_the_seed_picks_the_held_out_questions(capsys, tmp_path):
+    one, two = (seq2seq.QuestionSpace(2, 10, "+", 0.3, split_seed=s) for s in (1, 2))
+    every = [seq2seq.Questions([[a, b]], [["+"]], [a + b]) for a in range(1, 11) for b in range(1, 11)]
+    question = next(q for q in every if one.is_held_out(q)[0] != two.is_held_out(q)[0])
+    text = f"{question.operands[0][0]}+{question.operands[0][1]}"
+    held_in_one = bool(one.is_held_out(question)[0])
+    for argv, held in ((["--seed", "1"], held_in_one), (["--seed", "2"], held_in_one),
+                       (["--seed", "1", "--split-seed", "2"], not held_in_one)):
+        out, _ = _run([*TINY, "--holdout", "0.3", "--ask", text, *argv], capsys, tmp_path)
+        assert ("(held out: never trained on)" in out) == held, argv
