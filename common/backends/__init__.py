@@ -55,7 +55,7 @@ def prepare() -> None:
         print(f"{program}: error: KERAS_BACKEND={backend} is not supported: use one of {', '.join(SUPPORTED)}",
               file=sys.stderr)
         raise SystemExit(2)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if backend == "jax" and "tensorflow" not in sys.modules:
         sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
 

@@ -1,0 +1,290 @@
+"""No input crashes a script, no run leaves a half result, and a run that cannot fit is refused.
+
+Misuse ends with one line and status 2, SIGINT and SIGTERM with 130 and 143, and in every one of
+those cases no output file is left behind. Most checks run the scripts in-process (fast); one
+kills a real process from outside.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import addition_mapping
+import addition_mlp
+import addition_seq2seq
+import binary_addition
+import echo_full
+import echo_partial
+import memory_demo
+from common import cli, memory, resources, session, training
+from conftest import ROOT, both_backends
+
+SCRIPTS = [addition_mapping, addition_mlp, addition_seq2seq, echo_full, echo_partial, memory_demo,
+           binary_addition]
+TINY = {
+    addition_mapping: ["--epochs", "1", "--examples", "4"],
+    addition_mlp: ["--epochs", "1", "--examples", "4"],
+    addition_seq2seq: ["--epochs", "1", "--examples", "4", "--batch-size", "2"],
+    echo_full: ["--epochs", "1", "--eval-sequences", "1", "--length", "7", "--batch-size", "1"],
+    echo_partial: ["--epochs", "1", "--eval-sequences", "1", "--length", "7", "--batch-size", "1"],
+    memory_demo: ["--epochs", "1"],
+    binary_addition: ["--epochs", "1", "--bits", "2", "--rows", "2", "--test-pairs", "10"],
+}
+"""A run of each script that takes seconds: the fuzzed flags come after, so they override these."""
+
+
+def run(script, argv):
+    """`script` as the terminal runs it (cli.run), in-process: (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), pytest.raises(SystemExit) as stopped:
+        cli.run(script.main, [str(a) for a in argv])
+    return stopped.value.code, out.getvalue(), err.getvalue()
+
+
+def files_under(directory: Path) -> set[Path]:
+    return {path for path in directory.rglob("*")}
+
+
+def outputs(tmp_path: Path) -> list[str]:
+    return ["--json", tmp_path / "run.json", "--plot", tmp_path / "curves.png", "--save", tmp_path / "model.keras",
+            "--tensorboard", tmp_path / "logs"]
+
+
+# Interrupted runs: a signal at each point of a run leaves no output behind.
+
+def _signal_at(monkeypatch, owner, name, signum, after=False):
+    original = getattr(owner, name)
+
+    def interrupted(*args, **kwargs):
+        if not after:
+            os.kill(os.getpid(), signum)
+        result = original(*args, **kwargs)
+        if after:
+            os.kill(os.getpid(), signum)
+        return result
+
+    monkeypatch.setattr(owner, name, interrupted)
+
+
+KILL_POINTS = {
+    "while training": (training, "train", False),
+    "while evaluating": (training, "predict", False),
+    "after the JSON is staged": (session, "_stage_json", True),
+    "as the JSON's temporary file is made": (session.tempfile, "mkstemp", True),
+    "while the plot is drawn": (session, "plot_history", False),
+    "while the model is saved": (session, "_stage_model", False),
+}
+
+
+@both_backends
+@pytest.mark.parametrize("point", KILL_POINTS)
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_at_any_point_leaves_no_output(point, signum, status, tmp_path, monkeypatch):
+    owner, name, after = KILL_POINTS[point]
+    _signal_at(monkeypatch, owner, name, signum, after)
+    code, _, err = run(addition_mapping, [*TINY[addition_mapping], "--quiet", *outputs(tmp_path)])
+    assert code == status and err.strip().splitlines()[-1].endswith(signal.Signals(signum).name)
+    assert files_under(tmp_path) == set(), "nothing left, staged files included"
+
+
+def test_a_signal_while_the_outputs_are_moved_into_place_waits_until_all_are_in(tmp_path, monkeypatch):
+    moved = []
+    original = os.replace
+
+    def replace_then_signal(source, target):
+        original(source, target)
+        moved.append(Path(target))
+        if len(moved) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # held back until every output is in place
+
+    monkeypatch.setattr(session.os, "replace", replace_then_signal)
+    code, _, _ = run(addition_mapping, [*TINY[addition_mapping], "--quiet", *outputs(tmp_path)])
+    assert code == 143
+    assert {path.name for path in moved} >= {"run.json", "curves.png", "model.keras"}
+    assert json.loads((tmp_path / "run.json").read_text())["script"] == "addition_mapping.py"
+    assert not [path for path in files_under(tmp_path) if path.name.startswith(".")]
+
+
+@both_backends
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_real_process_killed_while_training_leaves_no_output(signum, status, tmp_path):
+    """The real thing, from outside: the signal arrives while the backend is busy training."""
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, str(ROOT / "echo_full.py"), *map(str, outputs(tmp_path))],
+                               cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:  # the model summary is printed just before training starts
+        if "Non-trainable params" in line:
+            break
+    time.sleep(2)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == status, err
+    assert err.strip().splitlines()[-1].endswith(signal.Signals(signum).name)
+    assert files_under(tmp_path) == set()
+
+
+# Resource bounds: what cannot fit is refused before anything is built.
+
+@pytest.mark.parametrize("script, argv, named", [
+    (memory_demo, ["--bptt", "full", "--lag", "1000000"], "--lag"),
+    (echo_full, ["--length", "100000000", "--values", "1000"], "--length"),
+    (addition_seq2seq, ["--examples", "1000000000000"], "--examples"),
+    (addition_mapping, ["--units", "10000000"], "--units"),
+    (binary_addition, ["--formulation", "serial", "--test-bits", "100000000"], "--test-bits"),
+    (binary_addition, ["--bits", "12", "--eval-pairs", "100000000000"], "--eval-pairs"),
+])
+def test_a_run_that_would_not_fit_is_refused_in_one_line(script, argv, named, monkeypatch):
+    monkeypatch.setattr(session, "seed_everything", lambda seed: pytest.fail("it started the run"))
+    code, _, err = run(script, argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and named in err and "would need about" in err
+
+
+def test_the_memory_estimate_bounds_the_measured_peak_of_a_small_run():
+    """The full-BPTT memory demo with a wide alphabet, so that its arrays dominate: numpy's
+    allocations while it draws, trains two epochs and predicts, traced, against the estimate's
+    arrays; the weights Keras counts against the estimate's. The loop is compiled before tracing."""
+    task = memory.MemoryTask(50, alphabet=20000)
+    need = memory.memory_need(task, 1, "full", units=4, epochs=2)
+    model = memory.full_bptt_model(task.steps, task.width, units=4)
+    assert need.parameters == model.count_params()
+    warm = memory.step_pairs(task, memory.draw_sequences(task, random.Random(2)))
+    training.train(model, lambda: memory.arrange(warm, [0, 1], 1, "full"), 2, 1, progress=False)
+    tracemalloc.start()
+    try:
+        pairs = memory.step_pairs(task, memory.draw_sequences(task, random.Random(1)))
+        training.train(model, lambda: memory.arrange(pairs, [0, 1], 1, "full"), 2, 1, progress=False)
+        training.predict(model, memory.arrange(pairs, [0, 1], 1, "full")[0], 1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimated = resources.FLOAT_BYTES * need.array_floats
+    assert peak <= estimated <= 4 * peak, (peak, estimated)
+
+
+def test_the_check_compares_with_the_memory_available():
+    need = resources.Need(array_floats=1024)
+    resources.require_fits(need, "--x", available=4096)
+    with pytest.raises(ValueError, match=r"--x: this run would need about 4\.0 KiB of memory, more than the 4\.0 KiB available"):
+        resources.require_fits(need, "--x", available=4095)
+    assert 0 < resources.available_bytes()
+
+
+# --load: only a model this script saved, of the shapes the flags describe.
+
+def test_a_model_of_another_script_or_other_shapes_is_refused(tmp_path):
+    saved = tmp_path / "model.keras"
+    assert run(addition_mapping, [*TINY[addition_mapping], "--quiet", "--save", saved])[0] == 0
+    code, _, err = run(addition_mlp, ["--load", saved, "--quiet"])
+    assert code == 2 and "saved by addition_mapping.py, not addition_mlp.py" in err
+    code, _, err = run(addition_mapping, ["--load", saved, "--terms", "3", "--quiet"])
+    assert code == 2 and "pass the flags it was trained with" in err and "(None, 3, 1)" in err
+    assert run(addition_mapping, ["--load", saved, "--examples", "4", "--quiet"])[0] == 0
+
+
+# Fuzzed command lines: status 0, or status 2 with one line naming a flag; never a traceback.
+
+def _parser_of(script) -> argparse.ArgumentParser:
+    """The script's own parser, caught as its main hands it to cli.parse_args."""
+    class Caught(Exception):
+        pass
+
+    caught = {}
+
+    def catch(parser, argv=None):
+        caught["parser"] = parser
+        raise Caught
+
+    original, cli.parse_args = cli.parse_args, catch
+    try:
+        script.main([])
+    except Caught:
+        pass
+    finally:
+        cli.parse_args = original
+    return caught["parser"]
+
+
+SMALL = st.sampled_from(["1", "2", "3", "4"])
+BOUNDARY = st.sampled_from(["0", "-1", "1", "0.0", "0.999", "1.0"])
+HUGE = st.sampled_from(["1000000000", "10" * 15, str(2**64), "1e309"])
+GARBAGE = st.sampled_from(["", "x", "ten", "1.5", "nan", "inf", "-inf", "é", "٣", "🙂", " 1", "0x10", "--"])
+TIME_ONLY = {"--epochs", "--trials", "--test-pairs", "--rows", "--eval-sequences", "--eval-pairs",
+             "--pairs-per-epoch", "--examples", "--largest"}
+"""Flags that cost only time: fuzzed with small and garbage values, never with huge ones."""
+
+
+def _values(action: argparse.Action, tmp_path: Path) -> st.SearchStrategy:
+    option = action.option_strings[-1]
+    if action.nargs == 0:
+        return st.just(None)
+    if action.choices:
+        return st.sampled_from([str(choice) for choice in action.choices]) | GARBAGE | BOUNDARY
+    if action.type is Path:
+        places = [tmp_path / "out", tmp_path / "no-such-dir" / "out", tmp_path, Path("/proc/out"),
+                  tmp_path / "ünï cödé"]
+        suffixes = ["", ".json", ".png", ".keras", ".txt"]
+        return st.builds(lambda place, suffix: f"{place}{suffix}", st.sampled_from(places), st.sampled_from(suffixes))
+    if option in ("--ops",):
+        return st.text(alphabet="+-*/x1 ", max_size=4)
+    if option in ("--ask",):
+        return st.text(alphabet="0123456789+-* x", max_size=8)
+    if option in TIME_ONLY:
+        return SMALL | BOUNDARY | GARBAGE
+    return SMALL | BOUNDARY | GARBAGE | HUGE
+
+
+FUZZED_PER_SCRIPT = 25
+"""Command lines tried per script; the same ones on every run (derandomized), so CI is repeatable."""
+
+
+@st.composite
+def command_lines(draw, script, tmp_path):
+    actions = [action for action in _parser_of(script)._actions
+               if action.option_strings and action.dest not in ("help", "load", "strategy", "diagram")]
+    chosen = draw(st.lists(st.sampled_from(actions), min_size=1, max_size=3, unique_by=id))
+    argv = list(TINY[script]) + ["--quiet"]
+    for action in chosen:
+        argv.append(action.option_strings[-1])
+        value = draw(_values(action, tmp_path))
+        if value is not None:
+            argv.append(value)
+    return argv
+
+
+@both_backends
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
+def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("fuzz")
+    outcomes = []
+
+    @settings(max_examples=FUZZED_PER_SCRIPT, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(command_lines(script, scratch))
+    def check(argv):
+        before = files_under(scratch)
+        code, _, err = run(script, argv)
+        outcomes.append(code)
+        if code == 0:
+            return
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and ": error: " in lines[0], (argv, err)
+        named = [arg for arg in argv if str(arg).startswith("--")]
+        assert any(flag in lines[0] or flag[2:].replace("-", "_") in lines[0] or flag[2:] in lines[0]
+                   for flag in named), (argv, err)
+        assert files_under(scratch) == before, f"{argv} left a file behind"
+
+    check()
+    assert len(outcomes) == FUZZED_PER_SCRIPT and {0, 2} <= set(outcomes), outcomes
