@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"over {len(unseen)} questions")
         if asked:
             questions = seq2seq.Questions([q for a in asked for q in a.operands],
-                                             [o for a in asked for o in a.operators],
-                                             [r for a in asked for r in a.results])
+                                          [o for a in asked for o in a.operators],
+                                          [r for a in asked for r in a.results])
             truths = seq2seq.format_answers(questions, out_width)
             for text, truth, reply, was_held_out in zip(args.ask, truths, answer(questions),
                                                         space.is_held_out(questions)):

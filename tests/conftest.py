@@ -34,6 +34,9 @@ def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=600):
 both_backends = pytest.mark.both_backends
 """The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
 CI runs the whole suite on TensorFlow and these again on JAX."""
+slow = pytest.mark.slow
+"""A reproduction at a tutorial's own settings, minutes on a 2-core machine: CI runs them all;
+`python3 -m pytest -m "not slow"` leaves them out for a quick check while editing."""
 fit_carries_state = pytest.mark.skipif(
     BACKEND != "tensorflow",
     reason="Keras's fit on JAX drops the LSTM state, so there is no plain loop for stateful models "

@@ -6,7 +6,7 @@ import pytest
 
 import addition_seq2seq
 from common import seq2seq
-from conftest import both_backends
+from conftest import both_backends, slow
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -38,6 +38,7 @@ def _run(argv, capsys, tmp_path):
     return capsys.readouterr().out, json.loads(path.read_text())
 
 
+@slow
 def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
     out, document = _run([], capsys, tmp_path)
     assert "repeat_vector" in out  # model.summary(), as the tutorial prints it
@@ -46,6 +47,7 @@ def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
     assert (document["metrics"]["exact_match"], document["metrics"]["char_accuracy"]) == (1.0, 1.0)
 
 
+@slow
 def test_twice_the_epochs_get_every_answer_right_where_the_defaults_do_not(capsys, tmp_path):
     # Seed 2 because the defaults get 99.2% there (docs/addition_seq2seq.md); 60 epochs gave 100% on seeds 1-5.
     _, document = _run(["--quiet", "--epochs", "60", "--seed", "2"], capsys, tmp_path)
@@ -81,6 +83,7 @@ def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
     assert "Summary over all 40 evaluation samples" in out and document["config"]["mask"] == ("--mask" in flags)
 
 
+@slow
 @pytest.mark.parametrize("flags, at_least", [
     (["--reverse"], 0.95),
     (["--encoding", "integer", "--mask", "--decoder", "feedback", "--reverse"], 0.95),

@@ -8,7 +8,7 @@ import pytest
 
 import binary_addition
 from common import binary, data
-from conftest import both_backends
+from conftest import both_backends, slow
 
 
 def run_json(tmp_path, *argv):
@@ -17,6 +17,7 @@ def run_json(tmp_path, *argv):
     return json.loads(out.read_text())["metrics"]
 
 
+@slow
 def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys):
     metrics = run_json(tmp_path, "--bits", "4", "--units", "64", "--batch-size", "8",
                        "--learning-rate", "0.01", "--epochs", "200", "--until-exact", "--rows", "5")
@@ -27,6 +28,7 @@ def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys)
     assert "exact_match_all=1.000000" in printed
 
 
+@slow
 def test_serial_formulation_learns_4_bits_and_adds_unseen_16_bit_numbers(tmp_path):
     metrics = run_json(tmp_path, "--bits", "4", "--formulation", "serial", "--units", "8",
                        "--chain", "4", "--batch-size", "8", "--learning-rate", "0.01",

@@ -10,7 +10,7 @@ import pytest
 
 import memory_demo
 from common import memory, models, session, training
-from conftest import both_backends, fit_carries_state
+from conftest import both_backends, fit_carries_state, slow
 
 
 def _run(argv, tmp_path, name="out"):
@@ -99,6 +99,7 @@ def test_state_is_reset_between_the_sequences_as_the_tutorial_does():
     assert max(np.max(np.abs(a - b)) for a, b in zip(no_reset, tutorial.get_weights())) > 1e-4
 
 
+@slow
 def test_full_bptt_with_the_long_lag_formulation_solves_the_tutorials_demo_on_ten_of_ten_seeds(tmp_path, capsys):
     # At the tutorial's settings --bptt full kept a last-step margin below 0.1 on 2 of seeds 1-10;
     # --long-lag, chosen on seeds 1-10, solved fresh seeds 11-50 with every margin at 1.00
@@ -135,6 +136,7 @@ def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_pat
     assert not _run(argv, tmp_path, name="tutorial")["metrics"]["solved"]
 
 
+@slow
 @both_backends
 def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
     # The documented command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
@@ -189,6 +191,7 @@ def _weights_after_3_epochs_at_lag_1000():
     return model.get_weights()
 
 
+@slow
 @both_backends
 def test_the_same_seed_trains_the_same_weights_at_lag_1000():
     """With TimeDistributed(Dense) the output kernel's gradient varied from run to run at this length."""
