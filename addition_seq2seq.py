@@ -45,9 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(parser, argv)
     try:
         space = seq2seq.QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed)
-        asked = [space.parse(question) for question in args.ask]
     except ValueError as error:
         parser.error(str(error))
+    try:
+        asked = [space.parse(question) for question in args.ask]
+    except ValueError as error:
+        parser.error(f"--ask: {error}")
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
     alphabet = encoding.make_alphabet(args.ops)

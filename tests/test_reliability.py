@@ -19,7 +19,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import addition_mapping
@@ -30,7 +30,7 @@ import echo_full
 import echo_partial
 import memory_demo
 from common import cli, memory, resources, session, training
-from conftest import ROOT, both_backends
+from conftest import BACKEND, ROOT, both_backends
 
 SCRIPTS = [addition_mapping, addition_mlp, addition_seq2seq, echo_full, echo_partial, memory_demo,
            binary_addition]
@@ -246,8 +246,9 @@ def _values(action: argparse.Action, tmp_path: Path) -> st.SearchStrategy:
     return SMALL | BOUNDARY | GARBAGE | HUGE
 
 
-FUZZED_PER_SCRIPT = 25
-"""Command lines tried per script; the same ones on every run (derandomized), so CI is repeatable."""
+FUZZED_PER_SCRIPT = 20 if BACKEND == "tensorflow" else 6
+"""Command lines tried per script; the same ones on every run (derandomized), so CI is repeatable.
+Checking arguments is the same on both backends; the JAX pass tries fewer, for the runs that finish."""
 
 
 @st.composite
@@ -273,6 +274,7 @@ def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, tmp_path
     @settings(max_examples=FUZZED_PER_SCRIPT, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(command_lines(script, scratch))
+    @example([*TINY[script], "--quiet"])  # one that must finish, whatever else is drawn
     def check(argv):
         before = files_under(scratch)
         code, _, err = run(script, argv)
@@ -287,4 +289,4 @@ def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, tmp_path
         assert files_under(scratch) == before, f"{argv} left a file behind"
 
     check()
-    assert len(outcomes) == FUZZED_PER_SCRIPT and {0, 2} <= set(outcomes), outcomes
+    assert len(outcomes) >= FUZZED_PER_SCRIPT and {0, 2} <= set(outcomes), outcomes
