@@ -8,7 +8,6 @@ machine has available, in one line naming the flags that set the size.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
@@ -89,8 +88,3 @@ def require_fits(need: Need, flags: str, available: int | None = None) -> None:
     if need.bytes > available:
         raise MisuseError(f"{flags}: this run would need about {_readable(need.bytes)} of memory, "
                           f"more than the {_readable(available)} available: choose smaller values")
-
-
-def product(*sizes: int) -> int:
-    """The element count of an array of this shape (Python ints: no overflow for huge flags)."""
-    return math.prod(sizes)
