@@ -35,8 +35,8 @@ both_backends = pytest.mark.both_backends
 """The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
 CI runs the whole suite on TensorFlow and these again on JAX."""
 slow = pytest.mark.slow
-"""A reproduction at a tutorial's own settings, minutes on a 2-core machine: CI runs them all;
-`python3 -m pytest -m "not slow"` leaves them out for a quick check while editing."""
+"""A reproduction at a tutorial's own settings, minutes on a 2-core machine: the README's test
+command leaves them out; `python3 -m pytest -m slow` runs them."""
 fit_carries_state = pytest.mark.skipif(
     BACKEND != "tensorflow",
     reason="Keras's fit on JAX drops the LSTM state, so there is no plain loop for stateful models "

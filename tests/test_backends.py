@@ -59,12 +59,6 @@ def test_jax_fast_loop_makes_tensorflow_fits_updates_with_the_state_carried(tmp_
     assert max(float(np.max(np.abs(a - b))) for a, b in zip(reference, not_carried)) > 1e-4
 
 
-def test_plain_loop_on_jax_refuses_stateful_models_in_one_line():
-    done = run_python(ROOT / "echo_full.py", "--epochs", "1", "--loop", "plain", "--quiet", backend="jax")
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "--loop plain" in done.stderr, done.stderr
-
-
 def test_torch_is_refused_in_one_line_before_anything_runs(tmp_path):
     out = tmp_path / "out.json"
     done = run_python(ROOT / "addition_mlp.py", "--json", out, backend="torch")

@@ -8,7 +8,8 @@ import pytest
 
 import echo_full
 import echo_partial
-from conftest import both_backends, fit_carries_state, slow
+from common import cli
+from conftest import BACKEND, both_backends, fit_carries_state, slow
 
 
 def _run(script, argv, tmp_path, capsys=None, name="out"):
@@ -107,3 +108,13 @@ def test_misuse_gives_one_line_and_status_2(script, argv, named, tmp_path, capsy
     assert stopped.value.code == 2
     assert len(err.strip().splitlines()) == 1 and named in err, err
     assert not (tmp_path / "never.json").exists()
+
+
+@both_backends
+@pytest.mark.skipif(BACKEND != "jax", reason="TensorFlow's fit carries the state: the plain loop is there")
+def test_plain_loop_on_jax_refuses_stateful_models_in_one_line(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.run(echo_full.main, ["--epochs", "1", "--loop", "plain", "--quiet"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert err.count("\n") == 1 and "--loop plain" in err, err
