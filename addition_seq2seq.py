@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from common import cli, encoding, experiment, reporting, resources, schedules, seq2seq, training
+from common import cli, encoding, experiment, models, reporting, resources, schedules, seq2seq, training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,11 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         x = seq2seq.training_inputs(encode(questions), answers, alphabet, args.encoding, args.decoder)
         return x, seq2seq.encode_text(answers, alphabet, "onehot")
 
-    # Model: LSTM(100) encoder -> RepeatVector -> LSTM(50) decoder -> TimeDistributed(Dense softmax),
-    # or the variants the flags name.
+    # Model: LSTM(100) encoder -> RepeatVector -> LSTM(50) decoder -> TimeDistributed(Dense softmax);
+    # --decoder feedback feeds the decoder the previous answer character instead.
     def build():
-        model = seq2seq.build(in_width, out_width, len(alphabet), args.units, args.decoder_units,
-                              args.decoder, args.encoding, args.mask)
+        if args.decoder == "repeat":
+            model = models.seq2seq_repeat(in_width, out_width, len(alphabet), args.units, args.decoder_units,
+                                          args.encoding, args.mask)
+        else:
+            model = models.seq2seq_feedback(in_width, out_width, len(alphabet), args.units, args.encoding,
+                                            args.mask)
         if args.decay:
             schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
         return model

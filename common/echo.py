@@ -2,7 +2,7 @@
 
 The tutorial draws a fresh 25-long random sequence, one-hot encodes it and frames it into windows
 with pandas `shift`, dropping the incomplete first windows. Here the same windows come with two
-options the tutorial lists as extensions: a linear (0-1 scaled) representation for regression, and
+options the tutorial lists as extensions: a linear (0-1 scaled) encoding for regression, and
 padding the incomplete windows (then masked) instead of dropping them. Every window also carries
 its integers (-1 where padded) so that evaluation counts only real items.
 """
@@ -14,17 +14,15 @@ import math
 import random
 from dataclasses import dataclass
 
-import keras
 import numpy as np
-from keras import layers
 
-from common import cli, data, encoding, models, reporting, resources
+from common import cli, data, encoding, reporting, resources
 from common.checks import MisuseError, require_int, require_positive_int
 
-REPRESENTATIONS = ("onehot", "linear")
+ENCODINGS = ("onehot", "linear")
 KINDS = ("full", "partial")
 LINEAR_PAD = -1.0
-"""The linear representation's padding value: outside the 0-1 range of real items."""
+"""The linear encoding's padding value: outside the 0-1 range of real items."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class EchoTask:
     n_values: int = 100
     n_in: int = 5
     n_out: int = 5
-    representation: str = "onehot"
+    encoding: str = "onehot"
     mask: bool = False
 
     def __post_init__(self) -> None:
@@ -47,13 +45,13 @@ class EchoTask:
             raise MisuseError(f"n_out={self.n_out} must be <= n_in={self.n_in}")
         if self.length < self.n_in:
             raise MisuseError(f"length={self.length} must be >= n_in={self.n_in}")
-        if self.representation not in REPRESENTATIONS:
-            raise MisuseError(f"representation must be one of {REPRESENTATIONS}, got {self.representation!r}")
+        if self.encoding not in ENCODINGS:
+            raise MisuseError(f"encoding must be one of {ENCODINGS}, got {self.encoding!r}")
 
     @property
     def width(self) -> int:
-        """Features per time step: one-hot width, or 1 for the linear representation."""
-        return self.n_values if self.representation == "onehot" else 1
+        """Features per time step: one-hot width, or 1 for the linear encoding."""
+        return self.n_values if self.encoding == "onehot" else 1
 
     @property
     def samples_per_sequence(self) -> int:
@@ -63,13 +61,13 @@ class EchoTask:
     @property
     def pad_value(self) -> float:
         """What padded items hold: a zero vector (one-hot) or -1 (linear); the Masking value."""
-        return 0.0 if self.representation == "onehot" else LINEAR_PAD
+        return 0.0 if self.encoding == "onehot" else LINEAR_PAD
 
 
 def encode(task: EchoTask, sequence: list[int]) -> np.ndarray:
     """A sequence of ints -> (length, width) float32: one-hot, or scaled by 1/(n_values-1)."""
     values = np.asarray(sequence, dtype=np.int64)
-    if task.representation == "onehot":
+    if task.encoding == "onehot":
         return encoding.one_hot(values, task.n_values)
     if values.size and (values.min() < 0 or values.max() >= task.n_values):
         raise MisuseError(f"values must be in 0..{task.n_values - 1}")
@@ -81,7 +79,7 @@ def decode(task: EchoTask, outputs: np.ndarray) -> np.ndarray:
     outputs = np.asarray(outputs)
     if outputs.ndim < 1 or outputs.shape[-1] != task.width:
         raise MisuseError(f"outputs must end in an axis of {task.width}, got shape {outputs.shape}")
-    if task.representation == "onehot":
+    if task.encoding == "onehot":
         return encoding.one_hot_decode(outputs)
     scaled = np.round(outputs[..., 0].astype(np.float64) * (task.n_values - 1))
     return np.clip(scaled, 0, task.n_values - 1).astype(np.int64)
@@ -111,42 +109,6 @@ def draw_windows(task: EchoTask, n_sequences: int, rng: random.Random) -> tuple[
     framed = [sequence_windows(task, data.random_sequence(task.length, task.n_values, rng))
               for _ in range(n_sequences)]
     return tuple(np.concatenate(parts) for parts in zip(*framed))  # type: ignore[return-value]
-
-
-def build_model(task: EchoTask, kind: str, batch_size: int, units: int, stateful: bool = True) -> keras.Model:
-    """The tutorial's model for `kind` ("full" or "partial"), or its linear / masked variant.
-
-    The tutorial's own configuration is built by `models.echo_full` / `models.echo_partial`; the
-    variants change only what they must: a Masking layer in front, and a linear Dense(1) output
-    trained with mean squared error instead of softmax and cross-entropy.
-    """
-    if kind not in KINDS:
-        raise MisuseError(f"kind must be one of {KINDS}, got {kind!r}")
-    require_positive_int("batch_size", batch_size)
-    require_positive_int("units", units)
-    if kind == "full" and task.n_out != task.n_in:
-        raise MisuseError(f"the full echo outputs every input step: n_out={task.n_out} must equal n_in={task.n_in}")
-    if task.representation == "onehot" and not task.mask:
-        if kind == "full":
-            return models.echo_full(batch_size, task.n_in, task.width, units, stateful)
-        return models.echo_partial(batch_size, task.n_in, task.n_out, task.width, units, stateful)
-    stack: list[layers.Layer] = [keras.Input(batch_shape=(batch_size, task.n_in, task.width))]
-    if task.mask:
-        stack.append(layers.Masking(mask_value=task.pad_value))
-    if kind == "full":
-        stack.append(layers.LSTM(units, return_sequences=True, stateful=stateful))
-    else:
-        stack += [layers.LSTM(units, stateful=stateful), layers.RepeatVector(task.n_out),
-                  layers.LSTM(units, return_sequences=True, stateful=stateful)]
-    if task.representation == "onehot":
-        stack.append(layers.TimeDistributed(layers.Dense(task.width, activation="softmax")))
-        model = keras.Sequential(stack)
-        model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    else:
-        stack.append(layers.TimeDistributed(layers.Dense(1)))
-        model = keras.Sequential(stack)
-        model.compile(loss="mean_squared_error", optimizer="adam")
-    return model
 
 
 def score(expected: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -198,7 +160,7 @@ def add_arguments(parser: argparse.ArgumentParser, kind: str, units: int) -> Non
     if kind == "partial":
         task.add_argument("--n-out", type=cli.positive_int, default=2,
                           help="echo the first N_OUT items of each window (<= n_in)")
-    task.add_argument("--repr", choices=REPRESENTATIONS, default="onehot",
+    task.add_argument("--encoding", choices=ENCODINGS, default="onehot",
                       help="onehot: classification (the tutorial); linear: 0-1 scaled ints, regression")
     task.add_argument("--mask", action="store_true",
                       help="pad and mask the incomplete first windows instead of dropping them")
@@ -220,7 +182,7 @@ def task_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace, ki
     """
     n_out = getattr(args, "n_out", args.n_in)
     try:
-        task = EchoTask(args.length, args.values, args.n_in, n_out, args.repr, args.mask)
+        task = EchoTask(args.length, args.values, args.n_in, n_out, args.encoding, args.mask)
     except ValueError as error:
         parser.error(str(error))
     samples = task.samples_per_sequence

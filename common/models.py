@@ -34,57 +34,111 @@ def addition_mlp(n_numbers: int = 2) -> keras.Model:
     return model
 
 
-def seq2seq_repeat(
-    in_length: int, out_length: int, n_chars: int, encoder_units: int = 100, decoder_units: int = 50
-) -> keras.Model:
-    """LSTM encoder -> RepeatVector -> LSTM decoder -> TimeDistributed softmax; cross-entropy, Adam."""
+SEQ2SEQ_ENCODINGS = ("onehot", "integer")
+"""How a seq2seq model reads characters: one-hot vectors (the tutorial's), or indices into an Embedding."""
+EMBED_DIM = 16
+
+
+def seq2seq_repeat(in_length: int, out_length: int, n_chars: int, encoder_units: int = 100,
+                   decoder_units: int = 50, encoding: str = "onehot", mask: bool = False) -> keras.Model:
+    """LSTM encoder -> RepeatVector -> LSTM decoder -> TimeDistributed softmax; cross-entropy, Adam.
+
+    `encoding` "integer" reads character indices through an Embedding; `mask` skips the questions'
+    padding (a zero one-hot vector, or index 0).
+    """
+    _check_seq2seq(in_length, out_length, n_chars, encoder_units, decoder_units, encoding)
+    inputs = _characters(in_length, n_chars, encoding)
+    summary = layers.LSTM(encoder_units)(_question(inputs, n_chars, encoding, mask))
+    decoded = layers.LSTM(decoder_units, return_sequences=True)(layers.RepeatVector(out_length)(summary))
+    return _seq2seq_model(inputs, decoded, n_chars)
+
+
+def seq2seq_feedback(in_length: int, out_length: int, n_chars: int, units: int = 100,
+                     encoding: str = "onehot", mask: bool = False) -> keras.Model:
+    """LSTM encoder -> its final state starts an LSTM decoder fed the previous answer character.
+
+    The input is the question followed by the answer shifted one step (teacher forcing); the
+    decoder has the encoder's `units`, since it starts from the encoder's state.
+    """
+    _check_seq2seq(in_length, out_length, n_chars, units, units, encoding)
+    inputs = _characters(in_length + out_length, n_chars, encoding)
+    question, previous = inputs[:, :in_length], inputs[:, in_length:]
+    _, h, c = layers.LSTM(units, return_state=True)(_question(question, n_chars, encoding, mask))
+    if encoding == "integer":
+        previous = layers.Embedding(n_chars, EMBED_DIM, name="answer_embedding")(previous)
+    decoded = layers.LSTM(units, return_sequences=True)(previous, initial_state=[h, c])
+    return _seq2seq_model(inputs, decoded, n_chars)
+
+
+def _check_seq2seq(in_length: int, out_length: int, n_chars: int, encoder_units: int, decoder_units: int,
+                   encoding: str) -> None:
     for name, value in [("in_length", in_length), ("out_length", out_length), ("n_chars", n_chars),
                         ("encoder_units", encoder_units), ("decoder_units", decoder_units)]:
         require_positive_int(name, value)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(in_length, n_chars)),
-            layers.LSTM(encoder_units),
-            layers.RepeatVector(out_length),
-            layers.LSTM(decoder_units, return_sequences=True),
-            layers.TimeDistributed(layers.Dense(n_chars, activation="softmax")),
-        ]
-    )
+    if encoding not in SEQ2SEQ_ENCODINGS:
+        raise MisuseError(f"encoding must be one of {SEQ2SEQ_ENCODINGS}, got {encoding!r}")
+
+
+def _characters(length: int, n_chars: int, encoding: str) -> keras.KerasTensor:
+    if encoding == "integer":
+        return keras.Input(shape=(length,), dtype="int32")
+    return keras.Input(shape=(length, n_chars), dtype="float32")
+
+
+def _question(inputs: keras.KerasTensor, n_chars: int, encoding: str, mask: bool) -> keras.KerasTensor:
+    if encoding == "integer":
+        return layers.Embedding(n_chars, EMBED_DIM, mask_zero=mask, name="question_embedding")(inputs)
+    return layers.Masking(0.0, name="padding_mask")(inputs) if mask else inputs
+
+
+def _seq2seq_model(inputs: keras.KerasTensor, decoded: keras.KerasTensor, n_chars: int) -> keras.Model:
+    outputs = layers.TimeDistributed(layers.Dense(n_chars, activation="softmax"))(decoded)
+    model = keras.Model(inputs, outputs)
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 
 
 def echo_full(batch_size: int = 7, n_in: int = 5, width: int = 100, units: int = 20,
-              stateful: bool = True) -> keras.Model:
-    """LSTM(20, return_sequences) -> TimeDistributed(Dense softmax): one output per input step."""
+              stateful: bool = True, mask_value: float | None = None, linear: bool = False) -> keras.Model:
+    """LSTM(20, return_sequences) -> TimeDistributed(Dense softmax): one output per input step.
+
+    `mask_value`: a Masking layer in front (the padded windows); `linear`: a Dense(1) regression
+    with mean squared error instead of the softmax, for 0-1 scaled items.
+    """
     for name, value in [("batch_size", batch_size), ("n_in", n_in), ("width", width), ("units", units)]:
         require_positive_int(name, value)
-    model = keras.Sequential(
-        [
-            keras.Input(batch_shape=(batch_size, n_in, width)),
-            layers.LSTM(units, return_sequences=True, stateful=stateful),
-            layers.TimeDistributed(layers.Dense(width, activation="softmax")),
-        ]
-    )
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    return model
+    return _echo_model([layers.LSTM(units, return_sequences=True, stateful=stateful)],
+                       (batch_size, n_in, width), mask_value, linear)
 
 
 def echo_partial(batch_size: int = 21, n_in: int = 5, n_out: int = 2, width: int = 100,
-                 units: int = 150, stateful: bool = True) -> keras.Model:
-    """Encoder LSTM(150) -> RepeatVector(n_out) -> decoder LSTM(150) -> TimeDistributed softmax."""
+                 units: int = 150, stateful: bool = True, mask_value: float | None = None,
+                 linear: bool = False) -> keras.Model:
+    """Encoder LSTM(150) -> RepeatVector(n_out) -> decoder LSTM(150) -> TimeDistributed softmax.
+
+    `mask_value` and `linear` as for `echo_full`.
+    """
     for name, value in [("batch_size", batch_size), ("n_in", n_in), ("n_out", n_out),
                         ("width", width), ("units", units)]:
         require_positive_int(name, value)
-    model = keras.Sequential(
-        [
-            keras.Input(batch_shape=(batch_size, n_in, width)),
-            layers.LSTM(units, stateful=stateful),
-            layers.RepeatVector(n_out),
-            layers.LSTM(units, return_sequences=True, stateful=stateful),
-            layers.TimeDistributed(layers.Dense(width, activation="softmax")),
-        ]
-    )
+    if n_out > n_in:
+        raise MisuseError(f"n_out={n_out} must be <= n_in={n_in}")
+    recurrent = [layers.LSTM(units, stateful=stateful), layers.RepeatVector(n_out),
+                 layers.LSTM(units, return_sequences=True, stateful=stateful)]
+    return _echo_model(recurrent, (batch_size, n_in, width), mask_value, linear)
+
+
+def _echo_model(recurrent: list[layers.Layer], batch_shape: tuple[int, int, int], mask_value: float | None,
+                linear: bool) -> keras.Model:
+    """The echo tutorials' input and output around their recurrent layers, compiled as they compile."""
+    masking = [] if mask_value is None else [layers.Masking(mask_value=mask_value)]
+    if linear:
+        model = keras.Sequential([keras.Input(batch_shape=batch_shape), *masking, *recurrent,
+                                  layers.TimeDistributed(layers.Dense(1))])
+        model.compile(loss="mean_squared_error", optimizer="adam")
+        return model
+    model = keras.Sequential([keras.Input(batch_shape=batch_shape), *masking, *recurrent,
+                              layers.TimeDistributed(layers.Dense(batch_shape[-1], activation="softmax"))])
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 

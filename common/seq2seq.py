@@ -1,16 +1,16 @@
-"""Everything only the sequence-to-sequence addition uses: its questions, its models, its answers.
+"""Everything only the sequence-to-sequence addition uses: its questions, its inputs, its answers.
 
 Questions as text: operands, operators, held-out operand tuples, and parsing. The tutorial only
 adds two numbers; its readers asked for more terms, other operators and a test of memorisation,
 all answered here while drawing, for the tutorial's own settings (`+` only, nothing held out),
 exactly the tutorial's random stream.
 
-Models: the tutorial's (one-hot in, RepeatVector decoder) is `models.seq2seq_repeat`; `build`
-adds integer inputs through an Embedding, masking of the padding, and a decoder fed its own
-previous output character. Every variant takes ONE input array, so the shared training loop
-(`training.train`) runs them all unchanged: the feedback decoder's input is the question followed
-by the answer shifted right by one (teacher forcing), and at evaluation time `answer` fills that
-second part greedily with the model's own predictions, one character per pass.
+Models (in `common/models.py`): the tutorial's RepeatVector decoder, `models.seq2seq_repeat`, and a
+decoder fed its own previous output character, `models.seq2seq_feedback`; either reads one-hot or
+integer characters, the padding masked or not. Every variant takes ONE input array, so the shared
+training loop (`training.train`) runs them all unchanged: the feedback decoder's input is the
+question followed by the answer shifted right by one (teacher forcing), and at evaluation time
+`answer` fills that second part greedily with the model's own predictions, one character per pass.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Sequence
 
 import keras
 import numpy as np
-from keras import layers
 
 from common import data, encoding, models, resources
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
@@ -279,11 +278,10 @@ class QuestionSpace:
         return parse_question(text, self.terms, self.largest, self.ops)
 
 
-# The models and how they read questions and write answers.
+# How the models read questions and write answers.
 
-ENCODINGS = ("onehot", "integer")
+ENCODINGS = models.SEQ2SEQ_ENCODINGS
 DECODERS = ("repeat", "feedback")
-EMBED_DIM = 16
 PAD = " "
 
 
@@ -310,50 +308,6 @@ def encode_text(strings: Sequence[str], alphabet: str, kind: str, zero_pad: bool
     if zero_pad:
         vectors[indices == len(alphabet) - 1] = 0.0
     return vectors
-
-
-def _input(length: int, n_chars: int, kind: str) -> keras.KerasTensor:
-    if kind == "integer":
-        return keras.Input(shape=(length,), dtype="int32")
-    return keras.Input(shape=(length, n_chars), dtype="float32")
-
-
-def _question_path(inputs: keras.KerasTensor, n_chars: int, kind: str, mask: bool) -> keras.KerasTensor:
-    if kind == "integer":
-        return layers.Embedding(n_chars, EMBED_DIM, mask_zero=mask, name="question_embedding")(inputs)
-    return layers.Masking(0.0, name="padding_mask")(inputs) if mask else inputs
-
-
-def build(in_length: int, out_length: int, n_chars: int, encoder_units: int = 100,
-          decoder_units: int = 50, decoder: str = "repeat", kind: str = "onehot",
-          mask: bool = False) -> keras.Model:
-    """The tutorial's model for its own settings, else the variant asked for; compiled as the tutorial.
-
-    The feedback decoder starts from the encoder's final state, so its LSTM has `encoder_units`
-    units (`decoder_units` applies to the RepeatVector decoder only).
-    """
-    for name, value in [("in_length", in_length), ("out_length", out_length), ("n_chars", n_chars),
-                        ("encoder_units", encoder_units), ("decoder_units", decoder_units)]:
-        require_positive_int(name, value)
-    _check_choice("decoder", decoder, DECODERS)
-    _check_choice("kind", kind, ENCODINGS)
-    if decoder == "repeat" and kind == "onehot" and not mask:
-        return models.seq2seq_repeat(in_length, out_length, n_chars, encoder_units, decoder_units)
-    softmax = layers.TimeDistributed(layers.Dense(n_chars, activation="softmax"))
-    if decoder == "repeat":
-        inputs = _input(in_length, n_chars, kind)
-        state = layers.LSTM(encoder_units)(_question_path(inputs, n_chars, kind, mask))
-        decoded = layers.LSTM(decoder_units, return_sequences=True)(layers.RepeatVector(out_length)(state))
-    else:
-        inputs = _input(in_length + out_length, n_chars, kind)
-        question, previous = inputs[:, :in_length], inputs[:, in_length:]
-        _, h, c = layers.LSTM(encoder_units, return_state=True)(_question_path(question, n_chars, kind, mask))
-        if kind == "integer":
-            previous = layers.Embedding(n_chars, EMBED_DIM, name="answer_embedding")(previous)
-        decoded = layers.LSTM(encoder_units, return_sequences=True)(previous, initial_state=[h, c])
-    model = keras.Model(inputs, softmax(decoded))
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    return model
 
 
 def training_inputs(questions: np.ndarray, answers: Sequence[str], alphabet: str, kind: str,

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from common import data, encoding, seq2seq, session
+from common import data, encoding, models, seq2seq, session
 
 
 def test_the_tutorial_draw_and_worked_example_are_reproduced():
@@ -96,8 +96,8 @@ def test_a_well_formed_question_is_parsed_with_its_true_answer():
     lambda: seq2seq.result_bounds(0, 10, "+"), lambda: seq2seq.held_out(np.ones((2, 2)), 10, 1.0, 0),
     lambda: seq2seq.random_questions(5, 2, 10, "+", random.Random(0), from_held_out=True),
     lambda: seq2seq.encode_text(["1+2"], "0123456789+ ", "binary"),
-    lambda: seq2seq.build(5, 2, 12, decoder="attention"),
-    lambda: seq2seq.build(0, 2, 12),
+    lambda: models.seq2seq_repeat(5, 2, 12, encoding="binary"),
+    lambda: models.seq2seq_feedback(0, 2, 12),
 ])
 def test_bad_arguments_are_refused(call):
     with pytest.raises(ValueError):
@@ -115,7 +115,7 @@ def test_masked_inputs_zero_or_index_the_padding():
 def test_the_feedback_decoder_is_causal_so_greedy_decoding_is_exact(kind, mask):
     session.seed_everything(0)
     alphabet = encoding.make_alphabet("+")
-    model = seq2seq.build(5, 3, len(alphabet), 16, decoder="feedback", kind=kind, mask=mask)
+    model = models.seq2seq_feedback(5, 3, len(alphabet), 16, encoding=kind, mask=mask)
     questions = seq2seq.encode_text([" 3+10", "99+99"], alphabet, kind, zero_pad=mask)
     first = seq2seq.training_inputs(questions, [" 13", "198"], alphabet, kind, "feedback")
     second = seq2seq.training_inputs(questions, [" 77", "111"], alphabet, kind, "feedback")

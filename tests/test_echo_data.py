@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from common import data, echo, encoding
+from common import data, echo, encoding, models
 
 
 def test_default_windows_are_the_tutorials_pandas_framing():
@@ -35,8 +35,8 @@ def test_masked_windows_keep_the_incomplete_ones_padded():
     assert not x[0, :4].any() and x[0, 4, 0] == 1  # four zero (masked) steps, then the first item
 
 
-def test_linear_representation_round_trips_and_pads_with_minus_one():
-    task = echo.EchoTask(representation="linear", mask=True)
+def test_linear_encoding_round_trips_and_pads_with_minus_one():
+    task = echo.EchoTask(encoding="linear", mask=True)
     sequence = [0, 99, 50, 7, 3]
     x, y, expected = echo.sequence_windows(task, sequence)
     assert x.shape == (5, 5, 1) and x[0, 0, 0] == echo.LINEAR_PAD
@@ -56,24 +56,20 @@ def test_rows_show_padding_as_underscores():
 
 
 def test_variant_models_have_the_asked_shapes():
-    linear = echo.build_model(echo.EchoTask(n_out=2, representation="linear", mask=True), "partial", 5, 8)
-    assert linear.output_shape == (5, 2, 1)
+    linear = models.echo_partial(5, 5, 2, 1, 8, mask_value=echo.LINEAR_PAD, linear=True)
+    assert linear.output_shape == (5, 2, 1) and linear.loss == "mean_squared_error"
     assert linear.layers[0].__class__.__name__ == "Masking"
-    tutorial = echo.build_model(echo.EchoTask(), "full", 7, 20)
+    tutorial = models.echo_full()
     assert tutorial.output_shape == (7, 5, 100) and tutorial.layers[0].stateful
+    assert [layer.__class__.__name__ for layer in tutorial.layers] == ["LSTM", "TimeDistributed"]
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(n_out=6), "n_out=6 must be <= n_in=5"),
     (dict(length=4), "length=4"),
     (dict(n_values=1), "n_values"),
-    (dict(representation="binary"), "representation"),
+    (dict(encoding="binary"), "encoding"),
 ])
 def test_bad_tasks_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         echo.EchoTask(**kwargs)
-
-
-def test_full_echo_refuses_a_shorter_output():
-    with pytest.raises(ValueError, match="must equal n_in"):
-        echo.build_model(echo.EchoTask(n_out=2), "full", 7, 20)

@@ -73,12 +73,12 @@ def test_same_seed_same_numbers(tmp_path):
 
 @both_backends
 @pytest.mark.parametrize("script, argv, samples", [
-    (echo_full, ["--repr", "linear"], 21),
+    (echo_full, ["--encoding", "linear"], 21),
     (echo_full, ["--mask", "--batch-size", "5"], 25),
     (echo_full, ["--stateless"], 21),
     (echo_full, ["--length", "12", "--n-in", "3", "--values", "10", "--batch-size", "5", "--units", "8"], 10),
     (echo_partial, ["--n-in", "6", "--n-out", "3", "--units", "16"], 20),
-    (echo_partial, ["--mask", "--repr", "linear", "--units", "16"], 25),
+    (echo_partial, ["--mask", "--encoding", "linear", "--units", "16"], 25),
     (echo_partial, ["--stateless", "--batch-size", "7", "--units", "16"], 21),
 ])
 def test_every_option_runs_and_reports(script, argv, samples, tmp_path, capsys):
@@ -89,7 +89,7 @@ def test_every_option_runs_and_reports(script, argv, samples, tmp_path, capsys):
 
 
 def test_linear_echo_learns_a_small_range(tmp_path):
-    result = _run(echo_full, ["--repr", "linear", "--values", "10", "--epochs", "300"], tmp_path)
+    result = _run(echo_full, ["--encoding", "linear", "--values", "10", "--epochs", "300"], tmp_path)
     assert result["metrics"]["accuracy"] >= 0.9
 
 
@@ -99,7 +99,7 @@ def test_linear_echo_learns_a_small_range(tmp_path):
     (echo_full, ["--mask"], "allowed: 1, 5, 25"),
     (echo_full, ["--values", "1"], "n_values"),
     (echo_full, ["--length", "3"], "length=3"),
-    (echo_full, ["--repr", "binary"], "binary"),
+    (echo_full, ["--encoding", "binary"], "binary"),
 ])
 def test_misuse_gives_one_line_and_status_2(script, argv, named, tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
