@@ -1,5 +1,6 @@
 """Helpers every test module shares: the backend under test, and running a script in a subprocess."""
 
+import json
 import os
 import random
 import subprocess
@@ -29,6 +30,14 @@ def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=600):
                        **(env or {}))
     return subprocess.run([*command, *map(str, argv)], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def run_script(script, argv, tmp_path: Path, name: str = "run") -> dict:
+    """`script.main(argv)` in this process, its figures written with `--json` under `tmp_path`;
+    returns that JSON document (what the script printed stays in pytest's capture: `capsys`)."""
+    path = tmp_path / f"{name}.json"
+    assert script.main([*map(str, argv), "--json", str(path)]) == 0
+    return json.loads(path.read_text())
 
 
 both_backends = pytest.mark.both_backends

@@ -1,12 +1,11 @@
 """addition_seq2seq.py: the tutorial reproduced, then every extension exercised through the script."""
 
-import json
 
 import pytest
 
 import addition_seq2seq
 from common import seq2seq
-from conftest import both_backends, slow
+from conftest import both_backends, slow, run_script
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -32,15 +31,10 @@ Expected=12, Predicted=12""".splitlines()
 TINY = ["--epochs", "2", "--examples", "40", "--quiet"]
 
 
-def _run(argv, capsys, tmp_path):
-    path = tmp_path / "run.json"
-    assert addition_seq2seq.main([*argv, "--json", str(path)]) == 0
-    return capsys.readouterr().out, json.loads(path.read_text())
-
-
 @slow
 def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
-    out, document = _run([], capsys, tmp_path)
+    document = run_script(addition_seq2seq, [], tmp_path)
+    out = capsys.readouterr().out
     assert "repeat_vector" in out  # model.summary(), as the tutorial prints it
     rows = [line for line in out.splitlines() if line.startswith("Expected=")]
     assert rows == TUTORIAL_ROWS
@@ -50,13 +44,14 @@ def test_the_default_run_reproduces_the_tutorial(capsys, tmp_path):
 @slow
 def test_twice_the_epochs_get_every_answer_right_where_the_defaults_do_not(capsys, tmp_path):
     # Seed 2 because the defaults get 99.2% there (docs/addition_seq2seq.md); 60 epochs gave 100% on seeds 1-5.
-    _, document = _run(["--quiet", "--epochs", "60", "--seed", "2"], capsys, tmp_path)
+    document = run_script(addition_seq2seq, ["--quiet", "--epochs", "60", "--seed", "2"], tmp_path)
     assert document["metrics"]["exact_match"] == 1.0
 
 
 @both_backends
 def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
-    out, document = _run(TINY, capsys, tmp_path)
+    document = run_script(addition_seq2seq, TINY, tmp_path)
+    out = capsys.readouterr().out
     assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 20
     assert "Summary over all 40 evaluation samples: exact_match=" in out
     assert set(document["metrics"]) == {"exact_match", "char_accuracy", "epochs_run", "final_loss"}
@@ -64,13 +59,14 @@ def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
 
 
 def test_the_plain_loop_runs_the_feedback_decoder_too(capsys, tmp_path):
-    _, document = _run([*TINY, "--loop", "plain", "--decoder", "feedback"], capsys, tmp_path)
+    document = run_script(addition_seq2seq, [*TINY, "--loop", "plain", "--decoder", "feedback"], tmp_path)
     assert document["config"]["loop"] == "plain"
 
 
 @pytest.mark.parametrize("ops", ["-", "*", "+-*"])
 def test_every_operator_trains_and_negative_answers_are_spelled(ops, capsys, tmp_path):
-    out, document = _run([*TINY, "--ops", ops, "--terms", "3", "--largest", "9"], capsys, tmp_path)
+    document = run_script(addition_seq2seq, [*TINY, "--ops", ops, "--terms", "3", "--largest", "9"], tmp_path)
+    out = capsys.readouterr().out
     expected = [line.split(",")[0].split("=")[1] for line in out.splitlines() if line.startswith("Expected=")]
     assert all(len(e) == len(expected[0]) for e in expected)
     assert any(e.strip().startswith("-") for e in expected) == ("-" in ops)
@@ -79,7 +75,8 @@ def test_every_operator_trains_and_negative_answers_are_spelled(ops, capsys, tmp
 
 @pytest.mark.parametrize("flags", [["--mask"], ["--encoding", "integer"], ["--reverse", "--encoding", "integer"]])
 def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
-    out, document = _run([*TINY, *flags], capsys, tmp_path)
+    document = run_script(addition_seq2seq, [*TINY, *flags], tmp_path)
+    out = capsys.readouterr().out
     assert "Summary over all 40 evaluation samples" in out and document["config"]["mask"] == ("--mask" in flags)
 
 
@@ -94,14 +91,15 @@ def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
 ])
 def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, capsys, tmp_path):
     # The tutorial's data and budget (30 epochs of 1000, batch 10), where its own model gets 100%.
-    _, document = _run(["--quiet", *flags], capsys, tmp_path)
+    document = run_script(addition_seq2seq, ["--quiet", *flags], tmp_path)
     assert document["metrics"]["exact_match"] >= at_least
 
 
 def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsys, tmp_path):
     held = seq2seq.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
     question = f"{held[0]}+{held[1]}"
-    out, document = _run([*TINY, "--holdout", "0.3", "--ask", question], capsys, tmp_path)
+    document = run_script(addition_seq2seq, [*TINY, "--holdout", "0.3", "--ask", question], tmp_path)
+    out = capsys.readouterr().out
     assert set(document["metrics"]) == {"exact_match", "char_accuracy", "holdout_exact_match", "epochs_run", "final_loss"}
     assert "Held out (never trained on): exact_match=" in out
     assert f"Question={question}, Expected={sum(held)}, " in out and out.count("(held out: never trained on)") == 1
@@ -111,11 +109,13 @@ def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsy
 def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
     model = tmp_path / "model.keras"
     flags = ["--decoder", "feedback", "--encoding", "integer", "--ops", "+-"]
-    out, _ = _run([*TINY, *flags, "--ask", "3+10", "--ask", "2-9", "--save", str(model)], capsys, tmp_path)
+    run_script(addition_seq2seq, [*TINY, *flags, "--ask", "3+10", "--ask", "2-9", "--save", str(model)], tmp_path)
+    out = capsys.readouterr().out
     assert "Question=3+10, Expected=13, Predicted=" in out and "Question=2-9, Expected=-7, Predicted=" in out
     answers = [line for line in out.splitlines() if line.startswith("Question=")]
-    out, document = _run(["--load", str(model), "--quiet", "--examples", "40", *flags,
-                          "--ask", "3+10", "--ask", "2-9"], capsys, tmp_path)
+    document = run_script(addition_seq2seq, ["--load", str(model), "--quiet", "--examples", "40", *flags,
+                                             "--ask", "3+10", "--ask", "2-9"], tmp_path)
+    out = capsys.readouterr().out
     assert [line for line in out.splitlines() if line.startswith("Question=")] == answers
     assert document["train_seconds"] is None
 
@@ -141,7 +141,7 @@ def test_misuse_is_one_line_status_2_and_nothing_written(argv, named, capsys, tm
 
 def test_loading_with_other_flags_is_refused(capsys, tmp_path):
     model = tmp_path / "model.keras"
-    _run([*TINY, "--save", str(model)], capsys, tmp_path)
+    run_script(addition_seq2seq, [*TINY, "--save", str(model)], tmp_path)
     with pytest.raises(ValueError, match="pass the flags it was trained with"):
         addition_seq2seq.main(["--load", str(model), "--largest", "99", "--quiet"])
 
@@ -154,5 +154,6 @@ def test_the_split_seed_not_the_seed_picks_the_held_out_questions(capsys, tmp_pa
     held_in_one = bool(one.is_held_out(question)[0])
     for argv, held in ((["--seed", "1"], held_in_one), (["--seed", "2"], held_in_one),
                        (["--seed", "1", "--split-seed", "2"], not held_in_one)):
-        out, _ = _run([*TINY, "--holdout", "0.3", "--ask", text, *argv], capsys, tmp_path)
+        run_script(addition_seq2seq, [*TINY, "--holdout", "0.3", "--ask", text, *argv], tmp_path)
+        out = capsys.readouterr().out
         assert ("(held out: never trained on)" in out) == held, argv

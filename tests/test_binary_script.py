@@ -1,6 +1,5 @@
 """binary_addition.py end to end, at small widths: it learns, it generalises, it refuses misuse."""
 
-import json
 
 import keras
 import numpy as np
@@ -8,19 +7,14 @@ import pytest
 
 import binary_addition
 from common import binary, data
-from conftest import both_backends, slow
-
-
-def run_json(tmp_path, *argv):
-    out = tmp_path / "run.json"
-    assert binary_addition.main([*argv, "--quiet", "--json", str(out)]) == 0
-    return json.loads(out.read_text())["metrics"]
+from conftest import both_backends, slow, run_script
 
 
 @slow
 def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys):
-    metrics = run_json(tmp_path, "--bits", "4", "--units", "64", "--batch-size", "8",
-                       "--learning-rate", "0.01", "--epochs", "200", "--until-exact", "--rows", "5")
+    metrics = run_script(binary_addition, ["--bits", "4", "--units", "64", "--batch-size", "8",
+                                           "--learning-rate", "0.01", "--epochs", "200", "--until-exact",
+                                           "--rows", "5", "--quiet"], tmp_path)["metrics"]
     assert metrics["exact_match_all"] == 1.0
     assert metrics["exact_epoch"] is not None and metrics["exact_epoch"] <= 100, "half the budget"
     printed = capsys.readouterr().out
@@ -30,10 +24,10 @@ def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys)
 
 @slow
 def test_serial_formulation_learns_4_bits_and_adds_unseen_16_bit_numbers(tmp_path):
-    metrics = run_json(tmp_path, "--bits", "4", "--formulation", "serial", "--units", "8",
-                       "--chain", "4", "--batch-size", "8", "--learning-rate", "0.01",
-                       "--epochs", "150", "--until-exact",
-                       "--test-bits", "16", "--test-pairs", "2000", "--rows", "0")
+    metrics = run_script(binary_addition, ["--bits", "4", "--formulation", "serial", "--units", "8",
+                                           "--chain", "4", "--batch-size", "8", "--learning-rate",
+                                           "0.01", "--epochs", "150", "--until-exact", "--test-bits",
+                                           "16", "--test-pairs", "2000", "--rows", "0", "--quiet"], tmp_path)["metrics"]
     assert metrics["exact_match_all"] == 1.0
     assert metrics["exact_epoch"] is not None and metrics["exact_epoch"] <= 120
     assert metrics["test_bits"] == 16
@@ -50,27 +44,31 @@ def test_tutorial_model_cannot_take_other_widths(capsys):
 @both_backends
 def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     path = tmp_path / "adder.keras"
-    trained = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--epochs", "3",
-                       "--batch-size", "2", "--learning-rate", "0.01", "--save", str(path), "--rows", "8")
+    trained = run_script(binary_addition, ["--bits", "3", "--formulation", "serial", "--epochs", "3",
+                                           "--batch-size", "2", "--learning-rate", "0.01", "--save",
+                                           str(path), "--rows", "8", "--quiet"], tmp_path)["metrics"]
     x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
     model = keras.models.load_model(path)
     assert binary.exact_rows(model, x, y).mean() == trained["exact_match_all"]
     assert np.array_equal(model.predict(x, verbose=0), keras.models.load_model(path).predict(x, verbose=0))
-    loaded = run_json(tmp_path, "--bits", "3", "--formulation", "serial", "--load", str(path), "--rows", "8")
+    loaded = run_script(binary_addition, ["--bits", "3", "--formulation", "serial", "--load", str(path),
+                                          "--rows", "8", "--quiet"], tmp_path)["metrics"]
     assert loaded["exact_match_all"] == trained["exact_match_all"]
     assert loaded["exact_match"] == trained["exact_match"], "the same rows, predicted the same"
 
 
 def test_the_diagram_is_drawn_or_one_line_says_why_not(tmp_path, capsys):
     path = tmp_path / "model.png"
-    run_json(tmp_path, "--bits", "2", "--epochs", "1", "--units", "4", "--rows", "0", "--diagram", str(path))
+    run_script(binary_addition, ["--bits", "2", "--epochs", "1", "--units", "4", "--rows", "0",
+                                 "--diagram", str(path), "--quiet"], tmp_path)
     printed = capsys.readouterr().out
     assert path.is_file() or sum("No model diagram" in line for line in printed.splitlines()) == 1
 
 
 def test_a_loaded_model_of_another_formulation_is_refused(tmp_path):
     path = tmp_path / "adder.keras"
-    run_json(tmp_path, "--bits", "2", "--formulation", "serial", "--epochs", "1", "--save", str(path), "--rows", "0")
+    run_script(binary_addition, ["--bits", "2", "--formulation", "serial", "--epochs", "1", "--save",
+                                 str(path), "--rows", "0", "--quiet"], tmp_path)
     with pytest.raises(ValueError, match="pass the flags it was trained with"):
         binary_addition.main(["--bits", "2", "--load", str(path), "--quiet"])
 
@@ -88,14 +86,15 @@ def test_bad_bits_get_one_clear_line_and_status_2(value, message, capsys):
 @both_backends
 def test_same_seed_same_numbers(tmp_path):
     argv = ["--bits", "3", "--formulation", "serial", "--epochs", "2", "--batch-size", "8"]
-    first, second = run_json(tmp_path, *argv), run_json(tmp_path, *argv)
+    first, second = (run_script(binary_addition, [*argv, "--quiet"], tmp_path)["metrics"] for _ in range(2))
     assert first["exact_match_all"] == second["exact_match_all"]
     assert first["exact_match"] == second["exact_match"]
 
 
 @both_backends
 def test_twelve_bits_train_on_a_sampled_stream(tmp_path):
-    metrics = run_json(tmp_path, "--bits", "12", "--formulation", "serial", "--epochs", "1",
-                       "--pairs-per-epoch", "4096", "--eval-pairs", "1000", "--rows", "3")
+    metrics = run_script(binary_addition, ["--bits", "12", "--formulation", "serial", "--epochs", "1",
+                                           "--pairs-per-epoch", "4096", "--eval-pairs", "1000", "--rows",
+                                           "3", "--quiet"], tmp_path)["metrics"]
     assert "exact_match_sampled" in metrics and "exact_match_all" not in metrics
     assert metrics["peak_memory_mib"] > 0

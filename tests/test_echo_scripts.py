@@ -1,6 +1,5 @@
 """echo_full.py and echo_partial.py: the tutorials reproduced at their defaults, every flag, misuse."""
 
-import json
 
 import keras
 import numpy as np
@@ -9,18 +8,12 @@ import pytest
 import echo_full
 import echo_partial
 from common import cli
-from conftest import BACKEND, both_backends, fit_carries_state, slow
-
-
-def _run(script, argv, tmp_path, capsys=None, name="out"):
-    path = tmp_path / f"{name}.json"
-    assert script.main(["--quiet", "--json", str(path), *argv]) == 0
-    return json.loads(path.read_text())
+from conftest import BACKEND, both_backends, fit_carries_state, slow, run_script
 
 
 @slow
 def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
-    result = _run(echo_full, [], tmp_path)
+    result = run_script(echo_full, ["--quiet"], tmp_path)
     rows = capsys.readouterr().out.splitlines()
     assert result["config"]["epochs"] == 500 and result["config"]["batch_size"] == 7
     # The tutorial: all 21 windows of one fresh sequence right.
@@ -35,12 +28,12 @@ def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
 @slow
 def test_twice_the_epochs_reach_the_99_percent_target(tmp_path):
     # The defaults fall short at seed 1 (0.988); 1000 epochs gave 1.0 on seeds 1-5 (docs/echo.md).
-    assert _run(echo_full, ["--epochs", "1000"], tmp_path)["metrics"]["exact_match"] >= 0.99
+    assert run_script(echo_full, ["--epochs", "1000", "--quiet"], tmp_path)["metrics"]["exact_match"] >= 0.99
 
 
 @slow
 def test_echo_partial_reproduces_the_tutorial_at_its_defaults(tmp_path):
-    result = _run(echo_partial, [], tmp_path)
+    result = run_script(echo_partial, ["--quiet"], tmp_path)
     assert result["config"]["epochs"] == 5000 and result["config"]["batch_size"] == 21
     # The tutorial: 20 of 21 windows right. Measured at seed 1 over 2100 windows: 0.995.
     assert result["metrics"]["exact_match"] >= 0.99
@@ -52,8 +45,8 @@ def test_plain_loop_reaches_the_same_model_and_figures(script, tmp_path):
     figures = []
     for loop in ("fast", "plain"):
         model_path = tmp_path / f"{loop}.keras"
-        result = _run(script, ["--epochs", "6", "--eval-sequences", "1", "--loop", loop,
-                               "--save", str(model_path)], tmp_path, name=loop)
+        result = run_script(script, ["--epochs", "6", "--eval-sequences", "1", "--loop", loop, "--save",
+                                     str(model_path), "--quiet"], tmp_path, name=loop)
         figures.append((result["metrics"], keras.models.load_model(model_path).get_weights()))
     assert figures[0][0] == figures[1][0]
     for fast, plain in zip(figures[0][1], figures[1][1]):
@@ -65,7 +58,7 @@ def test_same_seed_same_numbers(tmp_path):
     weights = []
     for run in range(2):
         path = tmp_path / f"run{run}.keras"
-        _run(echo_full, ["--epochs", "5", "--eval-sequences", "2", "--save", str(path)], tmp_path)
+        run_script(echo_full, ["--epochs", "5", "--eval-sequences", "2", "--save", str(path), "--quiet"], tmp_path)
         weights.append(keras.models.load_model(path).get_weights())
     for a, b in zip(*weights):
         np.testing.assert_array_equal(a, b)
@@ -82,14 +75,15 @@ def test_same_seed_same_numbers(tmp_path):
     (echo_partial, ["--stateless", "--batch-size", "7", "--units", "16"], 21),
 ])
 def test_every_option_runs_and_reports(script, argv, samples, tmp_path, capsys):
-    result = _run(script, ["--epochs", "3", "--eval-sequences", "2", *argv], tmp_path)
+    result = run_script(script, ["--epochs", "3", "--eval-sequences", "2", *argv, "--quiet"], tmp_path)
     out = capsys.readouterr().out
     assert f"Summary over all {2 * samples} evaluation samples" in out
     assert 0 <= result["metrics"]["exact_match"] <= result["metrics"]["accuracy"] <= 1
 
 
 def test_linear_echo_learns_a_small_range(tmp_path):
-    result = _run(echo_full, ["--encoding", "linear", "--values", "10", "--epochs", "300"], tmp_path)
+    result = run_script(echo_full, ["--encoding", "linear", "--values", "10", "--epochs", "300",
+                                    "--quiet"], tmp_path)
     assert result["metrics"]["accuracy"] >= 0.9
 
 

@@ -1,6 +1,5 @@
 """memory_demo.py: the data layouts, the tutorial's resets, --bptt full solving it, every flag, misuse."""
 
-import json
 import math
 import random
 
@@ -10,13 +9,7 @@ import pytest
 
 import memory_demo
 from common import memory, models, session, training
-from conftest import both_backends, fit_carries_state, slow
-
-
-def _run(argv, tmp_path, name="out"):
-    path = tmp_path / f"{name}.json"
-    assert memory_demo.main(["--quiet", "--json", str(path), *argv]) == 0
-    return json.loads(path.read_text())
+from conftest import both_backends, fit_carries_state, slow, run_script
 
 
 def test_the_tutorials_sequences_and_pairs():
@@ -104,7 +97,7 @@ def test_full_bptt_with_the_long_lag_formulation_solves_the_tutorials_demo_on_te
     # At the tutorial's settings --bptt full kept a last-step margin below 0.1 on 2 of seeds 1-10;
     # --long-lag, chosen on seeds 1-10, solved fresh seeds 11-50 with every margin at 1.00
     # (docs/memory_demo.md).
-    result = _run(["--bptt", "full", "--long-lag", "--trials", "10"], tmp_path)
+    result = run_script(memory_demo, ["--bptt", "full", "--long-lag", "--trials", "10", "--quiet"], tmp_path)
     assert result["metrics"]["trials"] == 10
     assert result["metrics"]["solved_trials"] == 10
     assert min(min(trial["last_step_margins"]) for trial in result["metrics"]["per_trial"]) >= 0.1
@@ -112,7 +105,7 @@ def test_full_bptt_with_the_long_lag_formulation_solves_the_tutorials_demo_on_te
 
 
 def test_the_tutorials_formulation_is_reported_seed_by_seed(tmp_path, capsys):
-    result = _run(["--trials", "2", "--epochs", "20"], tmp_path)
+    result = run_script(memory_demo, ["--trials", "2", "--epochs", "20", "--quiet"], tmp_path)
     per_trial = result["metrics"]["per_trial"]
     assert [t["seed"] for t in per_trial] == [1, 2]
     assert result["metrics"]["solved_trials"] == sum(t["solved"] for t in per_trial)
@@ -123,7 +116,7 @@ def test_the_tutorials_formulation_is_reported_seed_by_seed(tmp_path, capsys):
 def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tmp_path):
     # Lag 5: the 10 shared steps are learned; the 2 last steps need the memory of the first item,
     # which this formulation does not learn reliably beyond lag 3 (docs/memory_demo.md): not asserted.
-    metrics = _run(["--bptt", "full", "--lag", "5", "--epochs", "1000"], tmp_path)["metrics"]
+    metrics = run_script(memory_demo, ["--bptt", "full", "--lag", "5", "--epochs", "1000", "--quiet"], tmp_path)["metrics"]
     assert metrics["total_steps"] == 12
     assert metrics["correct_steps"] >= 11
 
@@ -132,8 +125,8 @@ def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_pat
     # Seed 1 (the default) and 300 epochs were fixed before this test first ran; docs/memory_demo.md's
     # lag-10 experiments had used seeds 1-2 with parts of the formulation.
     argv = ["--bptt", "full", "--lag", "10", "--batch-size", "2", "--epochs", "300"]
-    assert _run([*argv, "--long-lag"], tmp_path, name="long")["metrics"]["solved"]
-    assert not _run(argv, tmp_path, name="tutorial")["metrics"]["solved"]
+    assert run_script(memory_demo, [*argv, "--long-lag", "--quiet"], tmp_path, name="long")["metrics"]["solved"]
+    assert not run_script(memory_demo, [*argv, "--quiet"], tmp_path, name="tutorial")["metrics"]["solved"]
 
 
 @slow
@@ -141,7 +134,7 @@ def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_pat
 def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
     # The documented command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
     argv = ["--bptt", "full", "--long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--trials", "3"]
-    assert _run(argv, tmp_path)["metrics"]["solved_trials"] == 3
+    assert run_script(memory_demo, [*argv, "--quiet"], tmp_path)["metrics"]["solved_trials"] == 3
 
 
 def test_long_lag_weights_the_last_step_as_much_as_all_the_others():
@@ -203,8 +196,9 @@ def test_the_same_seed_trains_the_same_weights_at_lag_1000():
 @both_backends
 def test_a_long_lag_model_saves_and_loads(tmp_path):
     path = tmp_path / "m.keras"
-    first = _run(["--bptt", "full", "--long-lag", "--epochs", "3", "--save", str(path)], tmp_path)
-    again = _run(["--bptt", "full", "--long-lag", "--load", str(path)], tmp_path, name="again")
+    first = run_script(memory_demo, ["--bptt", "full", "--long-lag", "--epochs", "3", "--save",
+                                     str(path), "--quiet"], tmp_path)
+    again = run_script(memory_demo, ["--bptt", "full", "--long-lag", "--load", str(path), "--quiet"], tmp_path, name="again")
     assert first["metrics"]["correct_steps"] == again["metrics"]["correct_steps"]
     assert isinstance(keras.models.load_model(path).loss, memory.LastStepWeightedCrossEntropy)
 
@@ -222,8 +216,8 @@ def test_plain_loop_reaches_the_same_model_and_figures(bptt, tmp_path):
     figures = []
     for loop in ("fast", "plain"):
         path = tmp_path / f"{loop}.keras"
-        metrics = _run(["--bptt", bptt, "--epochs", "8", "--loop", loop, "--save", str(path)],
-                       tmp_path, name=loop)["metrics"]
+        metrics = run_script(memory_demo, ["--bptt", bptt, "--epochs", "8", "--loop", loop, "--save",
+                                           str(path), "--quiet"], tmp_path, name=loop)["metrics"]
         del metrics["per_trial"]  # holds the training times, which differ
         figures.append((metrics, keras.models.load_model(path).get_weights()))
     assert figures[0][0] == figures[1][0]
@@ -242,7 +236,7 @@ def test_plain_loop_reaches_the_same_model_and_figures(bptt, tmp_path):
     ["--bptt", "full", "--long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"],
 ])
 def test_every_option_runs_and_reports(argv, tmp_path):
-    metrics = _run(["--epochs", "5", *argv], tmp_path)["metrics"]
+    metrics = run_script(memory_demo, ["--epochs", "5", *argv, "--quiet"], tmp_path)["metrics"]
     assert 0 <= metrics["correct_steps"] <= metrics["total_steps"]
 
 
