@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from common import data, encoding
+from common import cli, data, encoding
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,19 @@ def run_script(script, argv, tmp_path: Path, name: str = "run") -> dict:
     path = tmp_path / f"{name}.json"
     assert script.main([*map(str, argv), "--json", str(path)]) == 0
     return json.loads(path.read_text())
+
+
+def refused(script, argv, tmp_path: Path, capsys) -> str:
+    """Run `script` as the terminal does (`cli.run`) on misused `argv`; check it ends with status 2
+    and one line on stderr, no traceback, and writes no `--json`; return that line."""
+    path = tmp_path / "never.json"
+    with pytest.raises(SystemExit) as stopped:
+        cli.run(script.main, [*map(str, argv), "--json", str(path)])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert not path.exists()
+    return err.strip()
 
 
 both_backends = pytest.mark.both_backends

@@ -2,7 +2,7 @@
 
 
 import addition_mapping
-from conftest import both_backends, slow, run_script
+from conftest import both_backends, run_script, slow
 
 TUTORIAL_EXPECTED = [110, 122, 104, 103, 163, 100, 56, 61, 109, 129, 98, 60, 66, 63, 84, 148, 96,
                      33, 75, 64]

@@ -5,7 +5,7 @@ import pytest
 
 import addition_seq2seq
 from common import seq2seq
-from conftest import both_backends, slow, run_script
+from conftest import both_backends, refused, run_script, slow
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -131,12 +131,7 @@ def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
     (["--largest", "1", "--holdout", "0.5"], "of the 1 operand tuples"),
 ])
 def test_misuse_is_one_line_status_2_and_nothing_written(argv, named, capsys, tmp_path):
-    path = tmp_path / "run.json"
-    with pytest.raises(SystemExit) as stopped:
-        addition_seq2seq.main([*argv, "--json", str(path)])
-    err = capsys.readouterr().err
-    assert stopped.value.code == 2 and len(err.strip().splitlines()) == 1 and named in err
-    assert not path.exists()
+    assert named in refused(addition_seq2seq, argv, tmp_path, capsys)
 
 
 def test_loading_with_other_flags_is_refused(capsys, tmp_path):

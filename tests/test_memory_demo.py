@@ -9,7 +9,7 @@ import pytest
 
 import memory_demo
 from common import memory, models, session, training
-from conftest import both_backends, fit_carries_state, slow, run_script
+from conftest import both_backends, fit_carries_state, refused, run_script, slow
 
 
 def test_the_tutorials_sequences_and_pairs():
@@ -252,9 +252,4 @@ def test_every_option_runs_and_reports(argv, tmp_path):
     (["--bptt", "full", "--long-lag", "--memory-units", "21"], "memory_units must be <= 20, got 21"),
 ])
 def test_misuse_gives_one_line_and_status_2(argv, named, tmp_path, capsys):
-    with pytest.raises(SystemExit) as stopped:
-        memory_demo.main([*argv, "--json", str(tmp_path / "never.json")])
-    err = capsys.readouterr().err
-    assert stopped.value.code == 2
-    assert len(err.strip().splitlines()) == 1 and named in err, err
-    assert not (tmp_path / "never.json").exists()
+    assert named in refused(memory_demo, argv, tmp_path, capsys)
