@@ -50,7 +50,7 @@ def seq2seq_repeat(in_length: int, out_length: int, n_chars: int, encoder_units:
     inputs = _characters(in_length, n_chars, encoding)
     summary = layers.LSTM(encoder_units)(_question(inputs, n_chars, encoding, mask))
     decoded = layers.LSTM(decoder_units, return_sequences=True)(layers.RepeatVector(out_length)(summary))
-    return _seq2seq_model(inputs, decoded, n_chars)
+    return _seq2seq_model(inputs, _softmax(n_chars)(decoded))
 
 
 def seq2seq_feedback(in_length: int, out_length: int, n_chars: int, units: int = 100,
@@ -61,13 +61,16 @@ def seq2seq_feedback(in_length: int, out_length: int, n_chars: int, units: int =
     decoder has the encoder's `units`, since it starts from the encoder's state.
     """
     _check_seq2seq(in_length, out_length, n_chars, units, units, encoding)
+    # Keras draws a layer's initial-weight seed when the layer is created: the softmax is created
+    # first, so that each --seed starts from the weights the documented figures were measured with.
+    softmax = _softmax(n_chars)
     inputs = _characters(in_length + out_length, n_chars, encoding)
     question, previous = inputs[:, :in_length], inputs[:, in_length:]
     _, h, c = layers.LSTM(units, return_state=True)(_question(question, n_chars, encoding, mask))
     if encoding == "integer":
         previous = layers.Embedding(n_chars, EMBED_DIM, name="answer_embedding")(previous)
     decoded = layers.LSTM(units, return_sequences=True)(previous, initial_state=[h, c])
-    return _seq2seq_model(inputs, decoded, n_chars)
+    return _seq2seq_model(inputs, softmax(decoded))
 
 
 def _check_seq2seq(in_length: int, out_length: int, n_chars: int, encoder_units: int, decoder_units: int,
@@ -91,8 +94,11 @@ def _question(inputs: keras.KerasTensor, n_chars: int, encoding: str, mask: bool
     return layers.Masking(0.0, name="padding_mask")(inputs) if mask else inputs
 
 
-def _seq2seq_model(inputs: keras.KerasTensor, decoded: keras.KerasTensor, n_chars: int) -> keras.Model:
-    outputs = layers.TimeDistributed(layers.Dense(n_chars, activation="softmax"))(decoded)
+def _softmax(n_chars: int) -> layers.Layer:
+    return layers.TimeDistributed(layers.Dense(n_chars, activation="softmax"))
+
+
+def _seq2seq_model(inputs: keras.KerasTensor, outputs: keras.KerasTensor) -> keras.Model:
     model = keras.Model(inputs, outputs)
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
