@@ -14,10 +14,11 @@ import importlib.util
 import resource
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from common import backends, binary, cli, data, encoding, experiment, models, reporting, resources
+from common import backends, binary, cli, data, encoding, experiment, models, plotting, reporting, resources
 from common.training import History
 
 import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
@@ -64,7 +65,10 @@ def build_parser() -> cli.ArgumentParser:
                         help="random pairs per --test-bits / --find-limit evaluation")
     parser.add_argument("--find-limit", action="store_true",
                         help=f"serial: the largest width (up to {LIMIT_SEARCH_MAX_BITS}) at which "
-                             "--test-pairs random pairs are all right, by doubling then bisection")
+                             "--test-pairs random pairs are all right, by doubling then bisection; "
+                             "the doubling goes on past a failure, to draw the rate against width")
+    parser.add_argument("--plot-widths", metavar="PATH", type=Path,
+                        help="with --find-limit: write the exact-match rate at each width measured as PNG")
     parser.add_argument("--rows", type=cli.non_negative_int, default=TUTORIAL_ROWS,
                         help="random pairs printed in the tutorial's three-row format")
     parser.add_argument("--strategy", choices=backends.STRATEGIES, default="default",
@@ -85,6 +89,9 @@ def settle_args(parser: cli.ArgumentParser, args: argparse.Namespace) -> None:
         option = "--test-bits" if args.test_bits else "--find-limit"
         parser.error(f"{option} needs --formulation serial: the tutorial's model reads exactly "
                      f"{2 * args.bits} steps and cannot add numbers of another width")
+    if args.plot_widths is not None and not args.find_limit:
+        parser.error("--plot-widths needs --find-limit: it draws the rates that the search measures")
+    cli.check_picture_path(parser, args, "--plot-widths")
     serial = args.formulation == "serial"
     if args.chain is not None and not serial:
         parser.error("--chain needs --formulation serial: the tutorial's problems are not sequences of steps")
@@ -141,22 +148,27 @@ def exact_at_width(model: keras.Model, bits: int, n_pairs: int, rng: np.random.G
     return hits / n_pairs
 
 
-def largest_exact_width(model: keras.Model, start_bits: int, n_pairs: int,
-                        rng: np.random.Generator) -> tuple[int | None, int | None]:
-    """(largest width found all right, smallest width found wrong): doubling, then bisection."""
-    good, bad, width = None, None, start_bits
-    while width <= LIMIT_SEARCH_MAX_BITS:
-        if exact_at_width(model, width, n_pairs, rng) < 1.0:
-            bad = width
-            break
-        good, width = width, width * 2
+def exact_by_width(exact_at: Callable[[int], float],
+                   start_bits: int) -> tuple[int | None, int | None, dict[int, float]]:
+    """(largest width found all right, smallest width found wrong, the exact-match rate at every
+    width measured), where `exact_at(width)` measures the rate: doubling from `start_bits` up to
+    the most, or to a width with none right, then bisection between the last width all right and
+    the first one wrong."""
+    rates: dict[int, float] = {}
+    width = start_bits
+    while width <= LIMIT_SEARCH_MAX_BITS and (not rates or min(rates.values()) > 0):
+        rates[width] = exact_at(width)
+        width *= 2
+    bad = next((w for w in rates if rates[w] < 1.0), None)
+    good = max((w for w in rates if bad is None or w < bad), default=None)
     while good is not None and bad is not None and bad - good > 1:
         middle = (good + bad) // 2
-        if exact_at_width(model, middle, n_pairs, rng) < 1.0:
+        rates[middle] = exact_at(middle)
+        if rates[middle] < 1.0:
             bad = middle
         else:
             good = middle
-    return good, bad
+    return good, bad, dict(sorted(rates.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Unseen {args.test_bits}-bit pairs: test_exact_match={metrics['test_exact_match']:.6f} "
                   f"over {args.test_pairs} random pairs")
         if args.find_limit:
-            good, bad = largest_exact_width(model, bits, args.test_pairs, rng)
+            good, bad, rates = exact_by_width(lambda width: exact_at_width(model, width, args.test_pairs, rng),
+                                              bits)
             metrics["largest_exact_bits"], metrics["first_wrong_bits"] = good, bad
+            metrics["exact_match_by_bits"] = rates
             print(f"Largest width with all {args.test_pairs} random pairs right: "
                   f"{f'{good} bits' if good else 'none'} (first width with a wrong pair: "
                   f"{f'{bad} bits' if bad else f'none up to {LIMIT_SEARCH_MAX_BITS}'})")
@@ -243,8 +257,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Peak memory (resident): {metrics['peak_memory_mib']:.0f} MiB")
         return metrics
 
+    def pictures(model, metrics):
+        if args.plot_widths is None:
+            return {}
+        curves = {f"seed {args.seed}": metrics["exact_match_by_bits"]}
+        title = f"binary_addition.py serial, LSTM({args.units}), trained on {args.bits}-bit pairs"
+        return {args.plot_widths: lambda path: plotting.plot_exact_by_width(curves, path, title)}
+
     with backends.current().distribution(args.strategy):  # replicas, if asked, for the whole run
-        return experiment.run(args, "binary_addition.py", build, train, evaluate)
+        return experiment.run(args, "binary_addition.py", build, train, evaluate, pictures=pictures)
 
 
 if __name__ == "__main__":

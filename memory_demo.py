@@ -16,8 +16,9 @@ What reproduces at which lag, on how many seeds: docs/memory_demo.md.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
-from common import cli, experiment, memory, models, reporting, resources, session, training
+from common import cli, experiment, memory, models, plotting, reporting, resources, session, training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
     parser.add_argument("--trials", type=cli.positive_int, default=1,
                         help="train on seeds SEED..SEED+TRIALS-1 and count how many solve it")
+    parser.add_argument("--plot-memory", metavar="PATH", type=Path,
+                        help="write the (first) model's cell states step by step for both sequences, "
+                             "and the gap between them, as PNG: the memory kept across the lag")
     args = cli.parse_args(parser, argv)
+    cli.check_picture_path(parser, args, "--plot-memory")
     if args.trials > 1 and (args.load or args.save):
         parser.error("--load and --save work with one model: use --trials 1")
     if args.long_lag and args.bptt != "full":
@@ -103,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(dict(result, seed=seed, train_seconds=trained.seconds))
         if trial == 0:
             first = trained
+            if args.plot_memory is not None:  # both sequences side by side, from a zero state
+                first_states = memory.cell_states(trained.model, memory.arrange(pairs, in_order, 2, "full")[0])
             for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
                 print(f"Sequence {number}")
                 for row in reporting.first_rows(
@@ -122,8 +129,13 @@ def main(argv: list[str] | None = None) -> int:
                for key in ("correct_steps", "total_steps", "last_steps_correct", "last_step_margins", "solved")}
     metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
     train_seconds = None if args.load else sum(r["train_seconds"] for r in results)
+    pictures = {}
+    if args.plot_memory is not None:
+        pictures[args.plot_memory] = lambda path: plotting.plot_cell_states(
+            first_states, memory.units_to_show(first_states, args.memory_units), path,
+            f"memory_demo.py, lag {args.lag}")
     session.write_outputs(args, "memory_demo.py", session.config_of(args), train_seconds, metrics,
-                          first.history, first.model)
+                          first.history, first.model, pictures)
     return 0
 
 

@@ -144,8 +144,8 @@ def parse_args(parser: ArgumentParser, argv: list[str] | None = None) -> argpars
     for option in ("json", "plot", "save"):
         if getattr(args, option) is not None:
             check_output_path(parser, f"--{option}", getattr(args, option))
-    if args.plot is not None and args.plot.suffix.lower() != ".png":
-        parser.error(f"--plot {args.plot}: must end in .png")
+    if args.plot is not None:
+        _check_png(parser, "--plot", args.plot)
     if args.tensorboard is not None:
         if args.tensorboard.exists() and not args.tensorboard.is_dir():
             parser.error(f"--tensorboard {args.tensorboard}: exists and is not a directory")
@@ -165,6 +165,24 @@ def parse_args(parser: ArgumentParser, argv: list[str] | None = None) -> argpars
     if args.load is not None and not os.access(args.load, os.R_OK):
         parser.error(f"--load {args.load}: not readable")
     return args
+
+
+def _check_png(parser: ArgumentParser, option: str, path: Path) -> None:
+    if path.suffix.lower() != ".png":
+        parser.error(f"{option} {path}: must end in .png")
+
+
+def check_picture_path(parser: ArgumentParser, args: argparse.Namespace, option: str) -> None:
+    """Refuse a script's own picture option (`--plot-...`) as `--plot` is refused: a .png path
+    that can be written, and that no other output names."""
+    path = getattr(args, option[2:].replace("-", "_"))
+    if path is None:
+        return
+    check_output_path(parser, option, path)
+    _check_png(parser, option, path)
+    for other in ("json", "plot", "save", "tensorboard", "load"):
+        if getattr(args, other) is not None and getattr(args, other).resolve() == path.resolve():
+            parser.error(f"{option} and --{other} both name {path}: give each its own path")
 
 
 def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> None:

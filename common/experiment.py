@@ -53,13 +53,19 @@ def training_report(trained: Trained) -> dict[str, Any]:
     return {"epochs_run": epochs, "final_loss": trained.history.loss[-1]}
 
 
+Pictures = Callable[[keras.Model, dict[str, Any]], dict[Path, Callable[[Path], None]]]
+"""A script's own figures from the trained model and its metrics: target path -> draw(path)."""
+
+
 def run(args: Any, script: str, build: Callable[[], keras.Model], train: Callable[[keras.Model], History],
-        evaluate: Callable[[keras.Model], dict[str, Any]], config: dict[str, Any] | None = None) -> int:
+        evaluate: Callable[[keras.Model], dict[str, Any]], config: dict[str, Any] | None = None,
+        pictures: Pictures | None = None) -> int:
     """One experiment end to end; `evaluate` prints the tutorial's table and returns the metrics."""
     session.seed_everything(args.seed)
     trained = train_or_load(script, build, train, args.load, summary=not args.quiet)
     metrics = evaluate(trained.model)
     metrics.update(training_report(trained))
     session.write_outputs(args, script, config or session.config_of(args), trained.seconds, metrics,
-                          trained.history, trained.model)
+                          trained.history, trained.model,
+                          pictures(trained.model, metrics) if pictures else None)
     return 0

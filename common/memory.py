@@ -253,6 +253,34 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     return model
 
 
+def cell_states(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+    """The LSTM's cell state after every step of each sequence, from a zero state: (sequences,
+    steps, units).
+
+    The memory itself, which the outputs show only through the output gate and the Dense layer.
+    `inputs` is (sequences, steps, width); the model's first layer is its LSTM (either
+    formulation), whose cell is stepped here one time step at a time.
+    """
+    lstm = model.layers[0]
+    if not isinstance(lstm, layers.LSTM):
+        raise MisuseError(f"the model's first layer must be an LSTM, got {type(lstm).__name__}")
+    inputs = np.asarray(inputs, dtype="float32")
+    h = c = keras.ops.zeros((inputs.shape[0], lstm.units))
+    states = []
+    for step in range(inputs.shape[1]):
+        _, (h, c) = lstm.cell(keras.ops.convert_to_tensor(inputs[:, step]), [h, c])
+        states.append(keras.ops.convert_to_numpy(c))
+    return np.stack(states, axis=1)
+
+
+def units_to_show(states: np.ndarray, memory_units: int | None, most: int = 6) -> list[int]:
+    """The memory units, or else the units whose cells end furthest apart between the two sequences."""
+    if memory_units is not None:
+        return list(range(min(memory_units, most)))
+    gap = np.abs(states[0, -1] - states[1, -1])
+    return sorted(np.argsort(gap)[::-1][:most].tolist())
+
+
 SOLVED_MARGIN = 0.1
 """A sequence's last step counts as remembered when the right item's output beats the other
 sequence's last item by at least this much: an argmax between two outputs of 0.500 is a coin."""

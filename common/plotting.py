@@ -1,10 +1,14 @@
-"""Training curves as a picture a reader can look at (matplotlib, no display needed)."""
+"""Pictures a reader can look at (matplotlib, no display needed): training curves, a memory kept
+across a lag, an adder's accuracy against width."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import matplotlib
+import matplotlib.ticker
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -28,6 +32,58 @@ def plot_history(history: History, path: Path, title: str) -> None:
         axis.grid(alpha=0.3)
         if name == "loss" and min(values) > 0:
             axis.set_yscale("log")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)
+
+
+def plot_cell_states(states: np.ndarray, units: Sequence[int], path: Path, title: str) -> None:
+    """Memory units' cell states step by step for two sequences, and the gap between them.
+
+    `states` is (2, steps, units). The left panel shows each chosen unit in one colour, sequence 1
+    solid and sequence 2 dashed; the right panel their difference, which is what the last step has
+    to read: a memory kept across the lag is a gap that stays open to the end.
+    """
+    states = np.asarray(states)
+    if states.ndim != 3 or states.shape[0] != 2:
+        raise MisuseError(f"states must have shape (2, steps, units), got {states.shape}")
+    figure, (cells, gaps) = plt.subplots(1, 2, figsize=(11, 3.8))
+    steps = np.arange(1, states.shape[1] + 1)
+    for colour, unit in enumerate(units):
+        line, = cells.plot(steps, states[0, :, unit], color=f"C{colour % 10}", label=f"unit {unit}")
+        cells.plot(steps, states[1, :, unit], color=line.get_color(), linestyle="--")
+        gaps.plot(steps, states[0, :, unit] - states[1, :, unit], color=line.get_color())
+    cells.set_title(f"{title}: cell state (solid: sequence 1, dashed: 2)")
+    gaps.set_title("sequence 1 minus sequence 2")
+    for axis in (cells, gaps):
+        axis.set_xlabel("step")
+        axis.grid(alpha=0.3)
+    gaps.axhline(0, color="black", linewidth=0.8)
+    cells.legend(fontsize="small", loc="best")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)
+
+
+def plot_exact_by_width(curves: dict[str, dict[int, float]], path: Path, title: str) -> None:
+    """Exact-match rate against operand width (log scale), one line per label (a seed, a model),
+    one point per width measured."""
+    if not curves or not all(curves.values()):
+        raise MisuseError("curves must hold at least one curve, each with at least one width")
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for label, rates in curves.items():
+        widths = sorted(rates)
+        axis.plot(widths, [rates[width] for width in widths], marker="o", label=label)
+    every = sorted({width for rates in curves.values() for width in rates})
+    axis.set_xscale("log", base=2)
+    axis.set_xticks([2**k for k in range(every[0].bit_length() - 1, every[-1].bit_length())])
+    axis.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    axis.set_ylim(-0.02, 1.02)
+    axis.set_xlabel("operand width (bits)")
+    axis.set_ylabel("exact-match rate")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small", loc="best")
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)

@@ -13,7 +13,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import keras
 
@@ -126,14 +126,19 @@ def _stage_model(staging: _Staging, model: keras.Model, path: Path, script: str)
 
 
 def write_outputs(args: Any, script: str, config: dict[str, Any], train_seconds: float | None,
-                  metrics: dict[str, Any], history: History | None, model: keras.Model) -> None:
+                  metrics: dict[str, Any], history: History | None, model: keras.Model,
+                  pictures: dict[Path, Callable[[Path], None]] | None = None) -> None:
     """Write whatever `--json`, `--plot`, `--tensorboard` and `--save` asked for, all or nothing.
 
-    Each is written under a temporary name beside its target first; only when all are written are
-    they renamed into place, so an interrupted or failed run leaves no partial result behind.
+    `pictures`: a script's own figures, each target path with the function that draws a PNG to a
+    given path. Each output is written under a temporary name beside its target first; only when
+    all are written are they renamed into place, so an interrupted or failed run leaves no partial
+    result behind.
     """
     staging = _Staging()
     try:
+        for path, draw in (pictures or {}).items():
+            draw(staging.file(path, suffix=".png"))
         if args.json is not None:
             _stage_json(staging, args.json, script, config, train_seconds, metrics)
         if history is not None and history.loss:

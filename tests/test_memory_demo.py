@@ -253,3 +253,22 @@ def test_every_option_runs_and_reports(argv, tmp_path):
 ])
 def test_misuse_gives_one_line_and_status_2(argv, named, tmp_path, capsys):
     assert named in refused(memory_demo, argv, tmp_path, capsys)
+
+
+def test_cell_states_are_the_lstms_own_and_the_picture_is_drawn(tmp_path):
+    task = memory.MemoryTask(lag=4)
+    pairs = memory.step_pairs(task, memory.draw_sequences(task, None))
+    x, _ = memory.arrange(pairs, [0, 1], 2, "full")
+    session.seed_everything(2)
+    model = memory.full_bptt_model(task.steps, task.width, units=3, long_lag=True, memory_units=2)
+    states = memory.cell_states(model, x)
+    assert states.shape == (2, task.steps, 3)
+    whole = keras.layers.LSTM(3, return_state=True)
+    whole.build(x.shape)
+    whole.set_weights(model.layers[0].get_weights())
+    _, _, last_cell = whole(x)
+    np.testing.assert_allclose(states[:, -1], keras.ops.convert_to_numpy(last_cell), atol=1e-5)
+    assert memory.units_to_show(states, 2) == [0, 1]
+    picture = tmp_path / "memory.png"
+    run_script(memory_demo, ["--bptt", "full", "--epochs", "2", "--plot-memory", picture, "--quiet"], tmp_path)
+    assert picture.read_bytes()[:4] == b"\x89PNG"
