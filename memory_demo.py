@@ -7,8 +7,9 @@ sequences; the last (2 -> 3 or 2 -> 4) needs the memory of the first item, three
 
 Honest note: fitted one time step per batch, the gradient never reaches the step that saw the first
 item, so whether the LSTM remembers is luck (`--trials N` counts the seeds that solve it).
-`--bptt full` trains a stateless LSTM over whole sequences, so the last step's error reaches the
-first; `--long-lag` adds what it takes at lags of 100 and more (see `memory.full_bptt_model`).
+`--formulation full-bptt` trains a stateless LSTM over whole sequences, so the last step's error
+reaches the first; `--formulation long-lag` adds what it takes at lags of 100 and more (see
+`memory.full_bptt_model`).
 Solved means every step right and each last step's right item ahead of the other by a margin.
 What reproduces at which lag, on how many seeds: docs/memory_demo.md.
 """
@@ -33,19 +34,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="present the two sequences in a random order each epoch")
     parser.add_argument("--batch-size", type=int, choices=(1, 2), default=1,
                         help="1: one sequence at a time (the tutorial); 2: both side by side per batch")
-    parser.add_argument("--bptt", choices=memory.BPTT, default="step",
-                        help="step: the tutorial's stateful LSTM, one time step per batch; "
-                             "full: a stateless LSTM over each whole sequence, a prediction at every step")
-    parser.add_argument("--long-lag", action="store_true",
-                        help="with --bptt full: softmax outputs, the last step weighted as much as all "
-                             "the others, a forget-gate bias keeping half a cell over the lag (at least 5), "
-                             f"Adam at {memory.LONG_LAG_LEARNING_RATE} with each update's gradient norm clipped "
-                             f"to {memory.LONG_LAG_CLIPNORM} (see docs/memory_demo.md)")
+    parser.add_argument("--formulation", choices=memory.FORMULATIONS, default="tutorial",
+                        help="tutorial: the stateful LSTM, one time step per batch; full-bptt: a stateless "
+                             "LSTM over each whole sequence, a prediction at every step; long-lag: full-bptt "
+                             "with softmax outputs, the last step weighted as much as all the others, a "
+                             "forget-gate bias keeping half a cell over the lag (at least 5), and Adam at "
+                             f"{memory.LONG_LAG_LEARNING_RATE} with each update's gradient norm clipped to "
+                             f"{memory.LONG_LAG_CLIPNORM} (see docs/memory_demo.md)")
     parser.add_argument("--last-step-share", type=float, default=memory.LAST_STEP_SHARE,
-                        help="with --long-lag: the last step's share of the loss, in (0, 1) "
+                        help="with --formulation long-lag: the last step's share of the loss, in (0, 1) "
                              "(0.5: as much as all the other steps together)")
     parser.add_argument("--memory-units", type=cli.positive_int, default=None,
-                        help="with --long-lag: only this many units get the long forget-gate bias, and an "
+                        help="with --formulation long-lag: only this many units get the long forget-gate bias, and an "
                              "input gate mostly closed; the others keep Keras's (default: every unit "
                              "gets the forget bias)")
     parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
@@ -58,23 +58,22 @@ def main(argv: list[str] | None = None) -> int:
     cli.check_picture_path(parser, args, "--plot-memory")
     if args.trials > 1 and (args.load or args.save):
         parser.error("--load and --save work with one model: use --trials 1")
-    if args.long_lag and args.bptt != "full":
-        parser.error("--long-lag changes the full-BPTT model: use it with --bptt full")
+    bptt, long_lag = memory.BPTT_OF[args.formulation], args.formulation == "long-lag"
     try:
-        memory.check_long_lag_options(args.units, args.long_lag, args.last_step_share, args.memory_units)
+        memory.check_long_lag_options(args.units, long_lag, args.last_step_share, args.memory_units)
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
         parser.error(str(error))
-    resources.require_fits(memory.memory_need(task, args.batch_size, args.bptt, args.units, args.epochs),
+    resources.require_fits(memory.memory_need(task, args.batch_size, bptt, args.units, args.epochs),
                            "--lag, --alphabet and --units")
-    resets = memory.sequence_samples(task, args.batch_size, args.bptt)
+    resets = memory.sequence_samples(task, args.batch_size, bptt)
 
-    # Model: the tutorial's stateful LSTM fed one step per batch, or (--bptt full) a stateless one
+    # Model: the tutorial's stateful LSTM fed one step per batch, or (full-bptt, long-lag) a stateless one
     # over each whole sequence.
     def build():
-        if args.bptt == "step":
+        if bptt == "step":
             return models.memory_stateful(args.batch_size, task.width, args.units)
-        return memory.full_bptt_model(task.steps, task.width, args.units, args.long_lag,
+        return memory.full_bptt_model(task.steps, task.width, args.units, long_lag,
                                       args.last_step_share, args.memory_units)
 
     results, first = [], None
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def next_epoch():
             order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
-            return memory.arrange(pairs, order, args.batch_size, args.bptt)
+            return memory.arrange(pairs, order, args.batch_size, bptt)
 
         # Train: sequence 1 then sequence 2 each epoch, the state reset after each.
         def train(model):
@@ -101,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                                            summary=not args.quiet and trial == 0)
 
         # Evaluate: predict each sequence from a reset state; classes are the argmax, as predict_classes did.
-        x, _ = memory.arrange(pairs, in_order, args.batch_size, args.bptt)
+        x, _ = memory.arrange(pairs, in_order, args.batch_size, bptt)
         outputs = memory.unarrange(training.predict(trained.model, x, args.batch_size, resets), in_order,
-                                   task.steps, args.batch_size, args.bptt)
+                                   task.steps, args.batch_size, bptt)
         result = memory.score(sequences, outputs)
         results.append(dict(result, seed=seed, train_seconds=trained.seconds))
         if trial == 0:

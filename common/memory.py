@@ -23,6 +23,9 @@ from common.checks import MisuseError, require_fraction, require_int, require_po
 
 BPTT = ("step", "full")
 """step: the tutorial's stateful LSTM, one time step per batch; full: the whole sequence per sample."""
+FORMULATIONS = ("tutorial", "full-bptt", "long-lag")
+"""The tutorial's; a stateless LSTM trained through whole sequences; that with what long lags take."""
+BPTT_OF = {"tutorial": "step", "full-bptt": "full", "long-lag": "full"}
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,8 @@ def check_long_lag_options(units: int, long_lag: bool, last_step_share: float,
         require_int("memory_units", memory_units, minimum=1, maximum=units)
     if not long_lag and (last_step_share != LAST_STEP_SHARE or memory_units is not None):
         raise MisuseError(
-            "last_step_share and memory_units change the long-lag model: use them with long_lag (--long-lag)")
+            "last_step_share and memory_units change the long-lag model: use them with long_lag "
+            "(--formulation long-lag)")
 
 
 def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False,

@@ -1,4 +1,4 @@
-"""memory_demo.py: the data layouts, the tutorial's resets, --bptt full solving it, every flag, misuse."""
+"""memory_demo.py: the data layouts, the tutorial's resets, full BPTT solving it, every flag, misuse."""
 
 import math
 import random
@@ -94,10 +94,10 @@ def test_state_is_reset_between_the_sequences_as_the_tutorial_does():
 
 @slow
 def test_full_bptt_with_the_long_lag_formulation_solves_the_tutorials_demo_on_ten_of_ten_seeds(tmp_path, capsys):
-    # At the tutorial's settings --bptt full kept a last-step margin below 0.1 on 2 of seeds 1-10;
-    # --long-lag, chosen on seeds 1-10, solved fresh seeds 11-50 with every margin at 1.00
+    # At the tutorial's settings full-bptt kept a last-step margin below 0.1 on 2 of seeds 1-10;
+    # long-lag, chosen on seeds 1-10, solved fresh seeds 11-50 with every margin at 1.00
     # (docs/memory_demo.md).
-    result = run_script(memory_demo, ["--bptt", "full", "--long-lag", "--trials", "10", "--quiet"], tmp_path)
+    result = run_script(memory_demo, ["--formulation", "long-lag", "--trials", "10", "--quiet"], tmp_path)
     assert result["metrics"]["trials"] == 10
     assert result["metrics"]["solved_trials"] == 10
     assert min(min(trial["last_step_margins"]) for trial in result["metrics"]["per_trial"]) >= 0.1
@@ -116,24 +116,24 @@ def test_the_tutorials_formulation_is_reported_seed_by_seed(tmp_path, capsys):
 def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tmp_path):
     # Lag 5: the 10 shared steps are learned; the 2 last steps need the memory of the first item,
     # which this formulation does not learn reliably beyond lag 3 (docs/memory_demo.md): not asserted.
-    metrics = run_script(memory_demo, ["--bptt", "full", "--lag", "5", "--epochs", "1000", "--quiet"], tmp_path)["metrics"]
+    metrics = run_script(memory_demo, ["--formulation", "full-bptt", "--lag", "5", "--epochs", "1000", "--quiet"], tmp_path)["metrics"]
     assert metrics["total_steps"] == 12
     assert metrics["correct_steps"] >= 11
 
 
-def test_long_lag_solves_lag_10_where_the_tutorials_formulation_does_not(tmp_path):
+def test_long_lag_solves_lag_10_where_full_bptt_alone_does_not(tmp_path):
     # Seed 1 (the default) and 300 epochs were fixed before this test first ran; docs/memory_demo.md's
     # lag-10 experiments had used seeds 1-2 with parts of the formulation.
-    argv = ["--bptt", "full", "--lag", "10", "--batch-size", "2", "--epochs", "300"]
-    assert run_script(memory_demo, [*argv, "--long-lag", "--quiet"], tmp_path, name="long")["metrics"]["solved"]
-    assert not run_script(memory_demo, [*argv, "--quiet"], tmp_path, name="tutorial")["metrics"]["solved"]
+    argv = ["--lag", "10", "--batch-size", "2", "--epochs", "300"]
+    assert run_script(memory_demo, [*argv, "--formulation", "long-lag", "--quiet"], tmp_path, name="long")["metrics"]["solved"]
+    assert not run_script(memory_demo, [*argv, "--formulation", "full-bptt", "--quiet"], tmp_path, name="full")["metrics"]["solved"]
 
 
 @slow
 @both_backends
 def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
     # The documented command with 3 trials instead of 5; the clipped formulation solved seeds 1-30.
-    argv = ["--bptt", "full", "--long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--trials", "3"]
+    argv = ["--formulation", "long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--trials", "3"]
     assert run_script(memory_demo, [*argv, "--quiet"], tmp_path)["metrics"]["solved_trials"] == 3
 
 
@@ -196,9 +196,9 @@ def test_the_same_seed_trains_the_same_weights_at_lag_1000():
 @both_backends
 def test_a_long_lag_model_saves_and_loads(tmp_path):
     path = tmp_path / "m.keras"
-    first = run_script(memory_demo, ["--bptt", "full", "--long-lag", "--epochs", "3", "--save",
+    first = run_script(memory_demo, ["--formulation", "long-lag", "--epochs", "3", "--save",
                                      str(path), "--quiet"], tmp_path)
-    again = run_script(memory_demo, ["--bptt", "full", "--long-lag", "--load", str(path), "--quiet"], tmp_path, name="again")
+    again = run_script(memory_demo, ["--formulation", "long-lag", "--load", str(path), "--quiet"], tmp_path, name="again")
     assert first["metrics"]["correct_steps"] == again["metrics"]["correct_steps"]
     assert isinstance(keras.models.load_model(path).loss, memory.LastStepWeightedCrossEntropy)
 
@@ -217,7 +217,7 @@ def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
     figures = []
     for loop in ("fast", "plain"):
         path = tmp_path / f"{loop}.keras"
-        metrics = run_script(memory_demo, ["--bptt", "full", "--epochs", "8", "--loop", loop, "--save",
+        metrics = run_script(memory_demo, ["--formulation", "full-bptt", "--epochs", "8", "--loop", loop, "--save",
                                            str(path), "--quiet"], tmp_path, name=loop)["metrics"]
         del metrics["per_trial"]  # holds the training times, which differ
         figures.append((metrics, keras.models.load_model(path).get_weights()))
@@ -229,8 +229,8 @@ def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
 @both_backends
 @pytest.mark.parametrize("argv, lag", [
     (["--random-sequences", "--alphabet", "9", "--shuffle", "--batch-size", "2", "--lag", "5", "--units", "8"], 5),
-    (["--bptt", "full", "--batch-size", "2", "--shuffle", "--alphabet", "8"], 3),
-    (["--bptt", "full", "--long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"], 5),
+    (["--formulation", "full-bptt", "--batch-size", "2", "--shuffle", "--alphabet", "8"], 3),
+    (["--formulation", "long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"], 5),
 ], ids=["step", "full", "long-lag"])
 def test_every_option_runs_and_reports(argv, lag, tmp_path, capsys):
     metrics = run_script(memory_demo, ["--epochs", "5", *argv, "--quiet"], tmp_path)["metrics"]
@@ -241,13 +241,12 @@ def test_every_option_runs_and_reports(argv, lag, tmp_path, capsys):
 @pytest.mark.parametrize("argv, named", [
     (["--alphabet", "4"], "alphabet must be >= 5"),
     (["--batch-size", "3"], "3"),
-    (["--bptt", "truncated"], "truncated"),
+    (["--formulation", "truncated"], "truncated"),
     (["--trials", "2", "--save", "m.keras"], "--trials 1"),
     (["--lag", "0"], "0"),
-    (["--long-lag"], "--bptt full"),
-    (["--bptt", "full", "--memory-units", "4"], "use them with long_lag (--long-lag)"),
-    (["--bptt", "full", "--long-lag", "--last-step-share", "1"], "last_step_share must be in (0, 1), got 1.0"),
-    (["--bptt", "full", "--long-lag", "--memory-units", "21"], "memory_units must be <= 20, got 21"),
+    (["--formulation", "full-bptt", "--memory-units", "4"], "use them with long_lag (--formulation long-lag)"),
+    (["--formulation", "long-lag", "--last-step-share", "1"], "last_step_share must be in (0, 1), got 1.0"),
+    (["--formulation", "long-lag", "--memory-units", "21"], "memory_units must be <= 20, got 21"),
 ])
 def test_misuse_gives_one_line_and_status_2(argv, named, tmp_path, capsys):
     assert named in refused(memory_demo, argv, tmp_path, capsys)
@@ -268,5 +267,5 @@ def test_cell_states_are_the_lstms_own_and_the_picture_is_drawn(tmp_path):
     np.testing.assert_allclose(states[:, -1], keras.ops.convert_to_numpy(last_cell), atol=1e-5)
     assert memory.units_to_show(states, 2) == [0, 1]
     picture = tmp_path / "memory.png"
-    run_script(memory_demo, ["--bptt", "full", "--epochs", "2", "--plot-memory", picture, "--quiet"], tmp_path)
+    run_script(memory_demo, ["--formulation", "full-bptt", "--epochs", "2", "--plot-memory", picture, "--quiet"], tmp_path)
     assert picture.read_bytes()[:4] == b"\x89PNG"

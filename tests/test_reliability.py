@@ -147,7 +147,7 @@ def test_a_real_process_killed_while_training_leaves_no_output(tmp_path):
 # Resource bounds: what cannot fit is refused before anything is built.
 
 @pytest.mark.parametrize("script, argv, named", [
-    (memory_demo, ["--bptt", "full", "--lag", "1000000"], "--lag"),
+    (memory_demo, ["--formulation", "full-bptt", "--lag", "1000000"], "--lag"),
     (echo_full, ["--length", "100000000", "--values", "1000"], "--length"),
     (addition_seq2seq, ["--examples", "1000000000000"], "--examples"),
     (addition_mapping, ["--units", "10000000"], "--units"),
