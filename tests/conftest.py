@@ -22,7 +22,7 @@ settings.load_profile("behaviour")
 BACKEND = keras.backend.backend()
 
 
-def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=600):
+def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=1800):
     """Run a script of the suite (a path) or Python code (a string) under `backend`; return the result."""
     command = [sys.executable, str(code_or_script)] if isinstance(code_or_script, Path) else \
         [sys.executable, "-c", code_or_script]
@@ -56,6 +56,12 @@ def refused(script, argv, tmp_path: Path, capsys) -> str:
 both_backends = pytest.mark.both_backends
 """The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
 CI runs the whole suite on TensorFlow and these again on JAX."""
+extended = pytest.mark.extended
+"""More of what the core tests already check (every option combination, every kill point, fuzzed
+command lines that train, the terminal and distributed paths): each trains its own models, so the
+README's test command leaves them out; `python3 -m pytest -m extended` runs them."""
+extended_on_jax = extended if BACKEND == "jax" else (lambda test: test)
+"""In the README's test command on TensorFlow only: a check whose JAX run adds little but a process."""
 slow = pytest.mark.slow
 """A reproduction at a tutorial's own settings, minutes on a 2-core machine: the README's test
 command leaves them out; `python3 -m pytest -m slow` runs them."""

@@ -29,7 +29,7 @@ def test_three_times_the_epochs_with_decay_meet_the_target_where_the_defaults_do
 
 @both_backends
 def test_a_tiny_run_of_each_model_prints_the_table_and_writes_the_figures(capsys, tmp_path):
-    for flags in (["--loop", "plain"], ["--two-layer"], ["--terms", "3", "--largest", "20"]):
+    for flags in (["--loop", "plain", "--terms", "3", "--largest", "20"], ["--two-layer"]):
         document = run_script(addition_mapping, ["--epochs", "2", "--examples", "10", "--quiet", *flags], tmp_path)
         out = capsys.readouterr().out
         assert len([line for line in out.splitlines() if line.startswith("Expected=")]) == 10

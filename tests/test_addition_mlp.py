@@ -2,7 +2,7 @@
 
 
 import addition_mlp
-from conftest import both_backends, run_script
+from conftest import both_backends, extended, run_script
 
 TUTORIAL_EXPECTED = [108, 143, 109, 16, 152, 59, 95, 113, 90, 104, 123, 92, 150, 136, 130, 76, 112,
                      129, 171, 127]
@@ -20,6 +20,7 @@ def test_the_default_run_reproduces_the_tutorial_and_order_does_not_matter(capsy
     assert "RMSE 0.000000 (unchanged)" in out
 
 
+@extended
 def test_twice_the_epochs_get_rmse_0_where_the_defaults_do_not(capsys, tmp_path):
     # Seed 5 because the defaults get RMSE 4.62 there (docs/addition_mlp.md); 100 epochs gave 0 on seeds 1-10.
     document = run_script(addition_mlp, ["--quiet", "--epochs", "100", "--seed", "5"], tmp_path)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from common import data, encoding, models, seq2seq, session
+from conftest import extended
 
 
 def test_the_tutorial_draw_and_worked_example_are_reproduced():
@@ -111,7 +112,7 @@ def test_masked_inputs_zero_or_index_the_padding():
     assert seq2seq.encode_text([" 3+10"], alphabet, "integer").tolist() == [[0, 4, 11, 2, 1]]
 
 
-@pytest.mark.parametrize("kind, mask", [("onehot", False), ("integer", True)])
+@pytest.mark.parametrize("kind, mask", [pytest.param("onehot", False, marks=extended), ("integer", True)])
 def test_the_feedback_decoder_is_causal_so_greedy_decoding_is_exact(kind, mask):
     session.seed_everything(0)
     alphabet = encoding.make_alphabet("+")

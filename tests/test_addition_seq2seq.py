@@ -4,8 +4,8 @@
 import pytest
 
 import addition_seq2seq
-from common import seq2seq
-from conftest import both_backends, refused, run_script, slow
+from common import seq2seq, session
+from conftest import both_backends, extended, refused, run_script, slow
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -58,11 +58,29 @@ def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     assert document["config"]["largest"] == 10 and document["train_seconds"] > 0
 
 
+@extended
 def test_the_plain_loop_runs_the_feedback_decoder_too(capsys, tmp_path):
     document = run_script(addition_seq2seq, [*TINY, "--loop", "plain", "--decoder", "feedback"], tmp_path)
     assert document["config"]["loop"] == "plain"
 
 
+def test_the_extensions_run_together_and_held_out_questions_are_reported_apart(capsys, tmp_path):
+    held = seq2seq.all_held_out(3, 9, "+-*", 0.3, salt=1)
+    question = "".join(f"{operand}{operator}" for operand, operator in
+                       zip(held.operands[0], [*held.operators[0], ""]))
+    document = run_script(addition_seq2seq, [*TINY, "--ops", "+-*", "--terms", "3", "--largest", "9", "--mask",
+                                             "--reverse", "--holdout", "0.3", "--ask", question], tmp_path)
+    out = capsys.readouterr().out
+    expected = [line.split(",")[0].split("=")[1] for line in out.splitlines() if line.startswith("Expected=")]
+    assert all(len(e) == len(expected[0]) for e in expected) and any(e.strip().startswith("-") for e in expected)
+    assert set(document["metrics"]) == {"exact_match", "char_accuracy", "holdout_exact_match", "epochs_run", "final_loss"}
+    assert document["config"]["mask"] and document["config"]["reverse"]
+    assert "Held out (never trained on): exact_match=" in out
+    assert f"Question={question}, Expected={held.results[0]}, " in out
+    assert out.count("(held out: never trained on)") == 1
+
+
+@extended
 @pytest.mark.parametrize("ops", ["-", "*", "+-*"])
 def test_every_operator_trains_and_negative_answers_are_spelled(ops, capsys, tmp_path):
     document = run_script(addition_seq2seq, [*TINY, "--ops", ops, "--terms", "3", "--largest", "9"], tmp_path)
@@ -73,6 +91,7 @@ def test_every_operator_trains_and_negative_answers_are_spelled(ops, capsys, tmp
     assert 0 <= document["metrics"]["char_accuracy"] <= 1
 
 
+@extended
 @pytest.mark.parametrize("flags", [["--mask"], ["--encoding", "integer"], ["--reverse", "--encoding", "integer"]])
 def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
     document = run_script(addition_seq2seq, [*TINY, *flags], tmp_path)
@@ -95,6 +114,7 @@ def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, ca
     assert document["metrics"]["exact_match"] >= at_least
 
 
+@extended
 def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsys, tmp_path):
     held = seq2seq.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
     question = f"{held[0]}+{held[1]}"
@@ -118,6 +138,8 @@ def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
     out = capsys.readouterr().out
     assert [line for line in out.splitlines() if line.startswith("Question=")] == answers
     assert document["train_seconds"] is None
+    with pytest.raises(ValueError, match="pass the flags it was trained with"):
+        addition_seq2seq.main(["--load", str(model), *flags, "--largest", "99", "--quiet"])
 
 
 @pytest.mark.parametrize("argv, named", [
@@ -134,21 +156,27 @@ def test_misuse_is_one_line_status_2_and_nothing_written(argv, named, capsys, tm
     assert named in refused(addition_seq2seq, argv, tmp_path, capsys)
 
 
-def test_loading_with_other_flags_is_refused(capsys, tmp_path):
-    model = tmp_path / "model.keras"
-    run_script(addition_seq2seq, [*TINY, "--save", str(model)], tmp_path)
-    with pytest.raises(ValueError, match="pass the flags it was trained with"):
-        addition_seq2seq.main(["--load", str(model), "--largest", "99", "--quiet"])
+class _Started(Exception):
+    pass
 
 
-def test_the_split_seed_not_the_seed_picks_the_held_out_questions(capsys, tmp_path):
-    one, two = (seq2seq.QuestionSpace(2, 10, "+", 0.3, split_seed=s) for s in (1, 2))
+def test_the_split_seed_not_the_seed_picks_the_held_out_questions(monkeypatch):
+    built = []
+
+    class Recorded(seq2seq.QuestionSpace):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    def start(seed):
+        raise _Started  # every check has passed: the run would begin here
+
+    monkeypatch.setattr(seq2seq, "QuestionSpace", Recorded)
+    monkeypatch.setattr(session, "seed_everything", start)
     every = [seq2seq.Questions([[a, b]], [["+"]], [a + b]) for a in range(1, 11) for b in range(1, 11)]
-    question = next(q for q in every if one.is_held_out(q)[0] != two.is_held_out(q)[0])
-    text = f"{question.operands[0][0]}+{question.operands[0][1]}"
-    held_in_one = bool(one.is_held_out(question)[0])
-    for argv, held in ((["--seed", "1"], held_in_one), (["--seed", "2"], held_in_one),
-                       (["--seed", "1", "--split-seed", "2"], not held_in_one)):
-        run_script(addition_seq2seq, [*TINY, "--holdout", "0.3", "--ask", text, *argv], tmp_path)
-        out = capsys.readouterr().out
-        assert ("(held out: never trained on)" in out) == held, argv
+    for argv in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--split-seed", "2"]):
+        with pytest.raises(_Started):
+            addition_seq2seq.main([*TINY, "--holdout", "0.3", *argv])
+    held = [[bool(space.is_held_out(question)[0]) for question in every] for space in built]
+    assert held[0] == held[1], "--seed leaves the split alone"
+    assert held[0] != held[2], "--split-seed picks it"

@@ -14,7 +14,7 @@ import pytest
 import addition_mlp
 import binary_addition
 from common import models, session, training
-from conftest import ROOT, echo_source, once, run_python
+from conftest import ROOT, echo_source, extended, once, run_python
 
 pytestmark = once
 
@@ -125,6 +125,7 @@ assert binary_addition.main([*sys.argv[3:], "--strategy", "default", "--json", s
 }
 
 
+@extended
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_replicas_make_the_same_updates_as_one_device(tmp_path, backend):
     mirrored, single = tmp_path / "mirrored.json", tmp_path / "single.json"

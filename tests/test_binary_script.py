@@ -55,25 +55,8 @@ def test_save_load_and_predict_give_the_same_outputs(tmp_path):
                                           "--rows", "8", "--quiet"], tmp_path)["metrics"]
     assert loaded["exact_match_all"] == trained["exact_match_all"]
     assert loaded["exact_match"] == trained["exact_match"], "the same rows, predicted the same"
-
-
-def test_the_diagram_is_drawn_or_one_line_says_why_not(tmp_path, capsys):
-    path = tmp_path / "model.png"
-    run_script(binary_addition, ["--bits", "2", "--epochs", "1", "--units", "4", "--rows", "0",
-                                 "--diagram", str(path), "--quiet"], tmp_path)
-    printed = capsys.readouterr().out
-    if importlib.util.find_spec("pydot") and shutil.which("dot"):
-        assert path.is_file()
-    else:
-        assert not path.exists() and sum("No model diagram" in line for line in printed.splitlines()) == 1
-
-
-def test_a_loaded_model_of_another_formulation_is_refused(tmp_path):
-    path = tmp_path / "adder.keras"
-    run_script(binary_addition, ["--bits", "2", "--formulation", "serial", "--epochs", "1", "--save",
-                                 str(path), "--rows", "0", "--quiet"], tmp_path)
-    with pytest.raises(ValueError, match="pass the flags it was trained with"):
-        binary_addition.main(["--bits", "2", "--load", str(path), "--quiet"])
+    with pytest.raises(ValueError, match="pass the flags it was trained with"):  # another formulation's shapes
+        binary_addition.main(["--bits", "3", "--load", str(path), "--quiet"])
 
 
 @pytest.mark.parametrize("value, message", [("0", "must be >= 1"), ("13", "must be 1..12"),
@@ -117,15 +100,20 @@ def test_the_width_search_doubles_past_a_failure_then_bisects():
                                                                                1024: 0.5, 2048: 0.5, 4096: 0.5})
 
 
-def test_find_limit_reports_the_rate_at_each_width_and_draws_it(tmp_path):
-    picture = tmp_path / "widths.png"
+def test_find_limit_reports_the_rate_at_each_width_and_draws_it_and_the_diagram(tmp_path, capsys):
+    picture, diagram = tmp_path / "widths.png", tmp_path / "model.png"
     metrics = run_script(binary_addition, ["--bits", "2", "--formulation", "serial", "--epochs", "1", "--rows", "0",
                                            "--find-limit", "--test-pairs", "50", "--plot-widths", picture,
-                                           "--quiet"], tmp_path)["metrics"]
+                                           "--diagram", diagram, "--quiet"], tmp_path)["metrics"]
     rates = {int(width): rate for width, rate in metrics["exact_match_by_bits"].items()}
     assert min(rates) == 2 and 4 in rates
     assert metrics["first_wrong_bits"] in rates and rates[metrics["first_wrong_bits"]] < 1.0
     assert picture.read_bytes()[:4] == b"\x89PNG"
+    printed = capsys.readouterr().out
+    if importlib.util.find_spec("pydot") and shutil.which("dot"):  # the diagram is drawn or one line says why not
+        assert diagram.is_file()
+    else:
+        assert not diagram.exists() and sum("No model diagram" in line for line in printed.splitlines()) == 1
 
 
 def test_plot_widths_needs_the_search(tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 import addition_mapping
 from common import cli
 from common.checks import require_int
-from conftest import ROOT, both_backends, run_python
+from conftest import ROOT, both_backends, extended, run_python
 
 
 def _misuse(argv, capsys):
@@ -69,6 +69,7 @@ def test_help_shows_the_tutorial_defaults(capsys):
     assert "(default: 100)" in out and "(default: 1)" in out
 
 
+@extended
 def test_script_misuse_from_a_terminal_prints_no_traceback(tmp_path):
     # The terminal path is the same on every backend; JAX's process starts the faster.
     result = run_python(ROOT / "addition_mapping.py", "--terms", "x", "--json", tmp_path / "out.json", backend="jax")

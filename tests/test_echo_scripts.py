@@ -7,7 +7,7 @@ import pytest
 
 import echo_full
 import echo_partial
-from conftest import BACKEND, both_backends, fit_carries_state, refused, run_script, slow
+from conftest import BACKEND, both_backends, extended, fit_carries_state, refused, run_script, slow
 
 
 @slow
@@ -38,6 +38,7 @@ def test_echo_partial_reproduces_the_tutorial_at_its_defaults(tmp_path):
     assert result["metrics"]["exact_match"] >= 0.99
 
 
+@extended
 @fit_carries_state
 def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
     """Through echo_full, whose --loop reaches training.train as echo_partial's does; the two loops
@@ -66,11 +67,13 @@ def test_same_seed_same_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("script, argv, samples", [
-    pytest.param(echo_full, ["--mask", "--batch-size", "5"], 25, marks=both_backends),
-    (echo_full, ["--encoding", "linear", "--stateless"], 21),
-    (echo_full, ["--length", "12", "--n-in", "3", "--values", "10", "--batch-size", "5", "--units", "8"], 10),
+    (echo_full, ["--mask", "--batch-size", "5"], 25),
+    pytest.param(echo_full, ["--encoding", "linear", "--stateless"], 21, marks=extended),
+    pytest.param(echo_full, ["--length", "12", "--n-in", "3", "--values", "10", "--batch-size", "5", "--units", "8"],
+                 10, marks=extended),
     pytest.param(echo_partial, ["--mask", "--encoding", "linear", "--units", "16"], 25, marks=both_backends),
-    (echo_partial, ["--n-in", "6", "--n-out", "3", "--stateless", "--batch-size", "5", "--units", "16"], 20),
+    pytest.param(echo_partial, ["--n-in", "6", "--n-out", "3", "--stateless", "--batch-size", "5", "--units", "16"],
+                 20, marks=extended),
 ])
 def test_every_option_runs_and_reports(script, argv, samples, tmp_path, capsys):
     result = run_script(script, ["--epochs", "3", "--eval-sequences", "2", *argv, "--quiet"], tmp_path)
@@ -79,6 +82,7 @@ def test_every_option_runs_and_reports(script, argv, samples, tmp_path, capsys):
     assert 0 <= result["metrics"]["exact_match"] <= result["metrics"]["accuracy"] <= 1
 
 
+@extended
 def test_linear_echo_learns_a_small_range(tmp_path):
     result = run_script(echo_full, ["--encoding", "linear", "--values", "10", "--epochs", "300",
                                     "--quiet"], tmp_path)

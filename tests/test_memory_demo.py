@@ -9,7 +9,7 @@ import pytest
 
 import memory_demo
 from common import memory, models, session, training
-from conftest import both_backends, fit_carries_state, refused, run_script, slow
+from conftest import both_backends, extended, fit_carries_state, refused, run_script, slow
 
 
 def test_the_tutorials_sequences_and_pairs():
@@ -113,6 +113,7 @@ def test_the_tutorials_formulation_is_reported_seed_by_seed(tmp_path, capsys):
     assert "of 2 trials" in capsys.readouterr().out
 
 
+@extended
 def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tmp_path):
     # Lag 5: the 10 shared steps are learned; the 2 last steps need the memory of the first item,
     # which this formulation does not learn reliably beyond lag 3 (docs/memory_demo.md): not asserted.
@@ -121,6 +122,7 @@ def test_full_bptt_at_a_longer_lag_learns_every_step_but_the_conflicting_ones(tm
     assert metrics["correct_steps"] >= 11
 
 
+@extended
 def test_long_lag_solves_lag_10_where_full_bptt_alone_does_not(tmp_path):
     # Seed 1 (the default) and 300 epochs were fixed before this test first ran; docs/memory_demo.md's
     # lag-10 experiments had used seeds 1-2 with parts of the formulation.
@@ -211,6 +213,7 @@ def test_the_last_step_share_survives_save_and_load(tmp_path):
     assert keras.models.load_model(path).loss.last_step_share == pytest.approx(0.9)
 
 
+@extended
 def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
     """Through the script, full BPTT; the stateful formulation's loops are compared with the
     tutorial's own fit-per-sequence code above."""
@@ -226,11 +229,13 @@ def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
         np.testing.assert_allclose(fast, plain, atol=1e-5)
 
 
-@both_backends
 @pytest.mark.parametrize("argv, lag", [
-    (["--random-sequences", "--alphabet", "9", "--shuffle", "--batch-size", "2", "--lag", "5", "--units", "8"], 5),
-    (["--formulation", "full-bptt", "--batch-size", "2", "--shuffle", "--alphabet", "8"], 3),
-    (["--formulation", "long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"], 5),
+    pytest.param(["--random-sequences", "--alphabet", "9", "--shuffle", "--batch-size", "2", "--lag", "5", "--units",
+                  "8"], 5, marks=extended),
+    pytest.param(["--formulation", "full-bptt", "--batch-size", "2", "--shuffle", "--alphabet", "8"], 3,
+                 marks=extended),
+    pytest.param(["--formulation", "long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"], 5,
+                 marks=both_backends),
 ], ids=["step", "full", "long-lag"])
 def test_every_option_runs_and_reports(argv, lag, tmp_path, capsys):
     metrics = run_script(memory_demo, ["--epochs", "5", *argv, "--quiet"], tmp_path)["metrics"]

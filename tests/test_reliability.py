@@ -30,7 +30,7 @@ import echo_full
 import echo_partial
 import memory_demo
 from common import cli, memory, resources, session, training
-from conftest import BACKEND, ROOT, both_backends, slow
+from conftest import BACKEND, ROOT, both_backends, extended, extended_on_jax
 
 SCRIPTS = [addition_mapping, addition_mlp, addition_seq2seq, echo_full, echo_partial, memory_demo,
            binary_addition]
@@ -92,11 +92,14 @@ KILL_POINTS = {
 SIGNALS = {"SIGTERM": (signal.SIGTERM, 143), "SIGINT": (signal.SIGINT, 130)}
 KILLS = [(point, "SIGTERM") for point in KILL_POINTS] + [("while training", "SIGINT"), ("while evaluating", "SIGINT")]
 """SIGTERM at every point; SIGINT, which Python turns into KeyboardInterrupt, where the backend is at work."""
+CORE_KILLS = {("while training", "SIGTERM"): [both_backends], ("while training", "SIGINT"): [],
+              ("after the JSON is staged", "SIGTERM"): []}
+"""Run by the README's test command: before any training, and once outputs are staged; every
+other point of a run (each costs a training) is left to `-m extended`."""
 
 
 @pytest.mark.parametrize("point, signal_name", [
-    pytest.param(point, name, marks=both_backends) if point == "while training" else (point, name)
-    for point, name in KILLS])
+    pytest.param(point, name, marks=CORE_KILLS.get((point, name), [extended])) for point, name in KILLS])
 def test_a_signal_at_any_point_leaves_no_output(point, signal_name, tmp_path, monkeypatch):
     signum, status = SIGNALS[signal_name]
     owner, name, after = KILL_POINTS[point]
@@ -125,6 +128,7 @@ def test_a_signal_while_the_outputs_are_moved_into_place_waits_until_all_are_in(
 
 
 @both_backends
+@extended_on_jax
 def test_a_real_process_killed_while_training_leaves_no_output(tmp_path):
     """The real thing, from outside: the signal arrives while the backend is busy training. One
     process per backend (starting one costs more than the rest of these tests together): SIGINT on
@@ -257,12 +261,18 @@ def _values(action: argparse.Action, tmp_path: Path) -> st.SearchStrategy:
     return SMALL | BOUNDARY | GARBAGE | HUGE
 
 
-FUZZED_PER_SCRIPT = 4
-"""Command lines tried per script by the README's test command: the same ones on every run
-(derandomized), so CI is repeatable. `pytest -m slow` tries MORE_FUZZED_PER_SCRIPT more. Checking
-arguments happens before any backend work, so this runs in the TensorFlow pass only; every
-script's tiny runs are in the JAX pass too."""
-MORE_FUZZED_PER_SCRIPT = 25
+class Started(Exception):
+    """Raised where a run would begin (its seeding): every argument check has passed by then."""
+
+
+def _start_instead(seed):
+    raise Started
+
+
+FUZZED_PER_SCRIPT = 25
+"""Command lines tried per script: the same ones on every run (derandomized), so CI is repeatable."""
+TRAINED_PER_SCRIPT = 6
+"""Command lines run to the end per script under `-m extended`: a finished run costs a training."""
 
 
 @st.composite
@@ -279,19 +289,22 @@ def command_lines(draw, script, tmp_path):
     return argv
 
 
-@pytest.mark.parametrize("examples", [FUZZED_PER_SCRIPT, pytest.param(MORE_FUZZED_PER_SCRIPT, marks=slow)])
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
-def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, examples, tmp_path_factory):
-    scratch = tmp_path_factory.mktemp("fuzz")
+def _check_fuzzed(script, examples: int, scratch: Path) -> list[int]:
+    """Run `examples` drawn command lines; each must finish (or start) or be refused in one line
+    naming one of its flags, leaving no file behind. Returns the statuses seen."""
     outcomes = []
 
     @settings(max_examples=examples, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(command_lines(script, scratch))
-    @example([*TINY[script], "--quiet"])  # one that must finish, whatever else is drawn
+    @example([*TINY[script], "--quiet"])  # one that must pass every check, whatever else is drawn
     def check(argv):
         before = files_under(scratch)
-        code, _, err = run(script, argv)
+        try:
+            code, _, err = run(script, argv)
+        except Started:
+            code, err = 0, ""
         outcomes.append(code)
+        assert files_under(scratch) == before, f"{argv} left a file behind"
         if code == 0:
             return
         lines = err.strip().splitlines()
@@ -299,7 +312,20 @@ def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, examples
         named = [arg for arg in argv if str(arg).startswith("--")]
         assert any(flag in lines[0] or flag[2:].replace("-", "_") in lines[0] or flag[2:] in lines[0]
                    for flag in named), (argv, err)
-        assert files_under(scratch) == before, f"{argv} left a file behind"
 
     check()
     assert len(outcomes) >= examples and {0, 2} <= set(outcomes), outcomes
+    return outcomes
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
+def test_fuzzed_command_lines_pass_every_check_or_are_refused_in_one_line(script, tmp_path_factory, monkeypatch):
+    """Up to where the run would begin: argument checks, resource bounds and output paths, no backend work."""
+    monkeypatch.setattr(session, "seed_everything", _start_instead)
+    _check_fuzzed(script, FUZZED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"))
+
+
+@extended
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
+def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, tmp_path_factory):
+    _check_fuzzed(script, TRAINED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"))
