@@ -60,8 +60,9 @@ extended = pytest.mark.extended
 """More of what the core tests already check (every option combination, every kill point, fuzzed
 command lines that train, the terminal and distributed paths): each trains its own models, so the
 README's test command leaves them out; `python3 -m pytest -m extended` runs them."""
-extended_on_jax = extended if BACKEND == "jax" else (lambda test: test)
-"""In the README's test command on TensorFlow only: a check whose JAX run adds little but a process."""
+extended_on_jax = extended if BACKEND == "jax" else pytest.mark.usefixtures()  # a mark that does nothing
+"""In the README's test command on TensorFlow only: on JAX, other core tests already train and load
+the same script's models, so running this one there too costs minutes of compiling for little."""
 slow = pytest.mark.slow
 """A reproduction at a tutorial's own settings, minutes on a 2-core machine: the README's test
 command leaves them out; `python3 -m pytest -m slow` runs them."""

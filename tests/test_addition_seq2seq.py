@@ -5,7 +5,7 @@ import pytest
 
 import addition_seq2seq
 from common import seq2seq, session
-from conftest import both_backends, extended, refused, run_script, slow
+from conftest import both_backends, extended, extended_on_jax, refused, run_script, slow
 
 TUTORIAL_ROWS = """Expected=13, Predicted=13
 Expected=13, Predicted=13
@@ -49,6 +49,7 @@ def test_twice_the_epochs_get_every_answer_right_where_the_defaults_do_not(capsy
 
 
 @both_backends
+@extended_on_jax  # the next test trains and loads a seq2seq model on JAX too
 def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     document = run_script(addition_seq2seq, TINY, tmp_path)
     out = capsys.readouterr().out

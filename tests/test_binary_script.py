@@ -9,7 +9,7 @@ import pytest
 
 import binary_addition
 from common import binary, data
-from conftest import both_backends, refused, run_script, slow
+from conftest import both_backends, extended_on_jax, refused, run_script, slow
 
 
 @slow
@@ -75,6 +75,7 @@ def test_same_seed_same_numbers(tmp_path):
 
 
 @both_backends
+@extended_on_jax  # the stream is numpy: the same on every backend
 def test_twelve_bits_train_on_a_sampled_stream(tmp_path):
     metrics = run_script(binary_addition, ["--bits", "12", "--formulation", "serial", "--epochs", "1",
                                            "--pairs-per-epoch", "4096", "--eval-pairs", "1000", "--rows",
