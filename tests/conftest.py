@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from common import cli, data, encoding
+from common import cli, data, encoding, session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +40,19 @@ def run_script(script, argv, tmp_path: Path, name: str = "run") -> dict:
     return json.loads(path.read_text())
 
 
+class Started(Exception):
+    """Raised where a run would begin (its seeding): every argument check has passed by then."""
+
+
+@pytest.fixture
+def stop_at_start(monkeypatch):
+    """Scripts raise `Started` where their run would begin, instead of training."""
+    def start(seed):
+        raise Started
+
+    monkeypatch.setattr(session, "seed_everything", start)
+
+
 def refused(script, argv, tmp_path: Path, capsys) -> str:
     """Run `script` as the terminal does (`cli.run`) on misused `argv`; check it ends with status 2
     and one line on stderr, no traceback, and writes no `--json`; return that line."""
@@ -55,14 +68,19 @@ def refused(script, argv, tmp_path: Path, capsys) -> str:
 
 both_backends = pytest.mark.both_backends
 """The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
-CI runs the whole suite on TensorFlow and these again on JAX."""
+CI runs the core suite on TensorFlow and these again on JAX."""
 extended = pytest.mark.extended
 """More of what the core tests already check (every option combination, every kill point, fuzzed
 command lines that train, the terminal and distributed paths): each trains its own models, so the
 README's test command leaves them out; `python3 -m pytest -m extended` runs them."""
-extended_on_jax = extended if BACKEND == "jax" else pytest.mark.usefixtures()  # a mark that does nothing
-"""In the README's test command on TensorFlow only: on JAX, other core tests already train and load
-the same script's models, so running this one there too costs minutes of compiling for little."""
+
+
+def extended_on_jax(test):
+    """In the README's test command on TensorFlow only: on JAX, other core tests already train and load
+    the same script's models, so running this one there too costs minutes of compiling for little."""
+    return extended(test) if BACKEND == "jax" else test
+
+
 slow = pytest.mark.slow
 """A reproduction at a tutorial's own settings, minutes on a 2-core machine: the README's test
 command leaves them out; `python3 -m pytest -m slow` runs them."""

@@ -30,7 +30,7 @@ import echo_full
 import echo_partial
 import memory_demo
 from common import cli, memory, resources, session, training
-from conftest import BACKEND, ROOT, both_backends, extended, extended_on_jax
+from conftest import BACKEND, ROOT, Started, both_backends, extended, extended_on_jax
 
 SCRIPTS = [addition_mapping, addition_mlp, addition_seq2seq, echo_full, echo_partial, memory_demo,
            binary_addition]
@@ -261,14 +261,6 @@ def _values(action: argparse.Action, tmp_path: Path) -> st.SearchStrategy:
     return SMALL | BOUNDARY | GARBAGE | HUGE
 
 
-class Started(Exception):
-    """Raised where a run would begin (its seeding): every argument check has passed by then."""
-
-
-def _start_instead(seed):
-    raise Started
-
-
 FUZZED_PER_SCRIPT = 25
 """Command lines tried per script: the same ones on every run (derandomized), so CI is repeatable."""
 TRAINED_PER_SCRIPT = 6
@@ -319,9 +311,8 @@ def _check_fuzzed(script, examples: int, scratch: Path) -> list[int]:
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
-def test_fuzzed_command_lines_pass_every_check_or_are_refused_in_one_line(script, tmp_path_factory, monkeypatch):
+def test_fuzzed_command_lines_pass_every_check_or_are_refused_in_one_line(script, tmp_path_factory, stop_at_start):
     """Up to where the run would begin: argument checks, resource bounds and output paths, no backend work."""
-    monkeypatch.setattr(session, "seed_everything", _start_instead)
     _check_fuzzed(script, FUZZED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"))
 
 
