@@ -70,9 +70,9 @@ both_backends = pytest.mark.both_backends
 """The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
 CI runs the core suite on TensorFlow and these again on JAX."""
 extended = pytest.mark.extended
-"""More of what the core tests already check (every option combination, every kill point, fuzzed
-command lines that train, the terminal and distributed paths): each trains its own models, so the
-README's test command leaves them out; `python3 -m pytest -m extended` runs them."""
+"""More of what the core tests already check (every option combination, fuzzed command lines that
+train, the terminal and distributed paths): each trains its own models, so the README's test
+command leaves them out; `python3 -m pytest -m extended` runs them."""
 
 
 def extended_on_jax(test):

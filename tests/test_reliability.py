@@ -96,13 +96,9 @@ KILL_POINTS = {
 SIGNALS = {"SIGTERM": (signal.SIGTERM, 143), "SIGINT": (signal.SIGINT, 130)}
 KILLS = [(point, "SIGTERM") for point in KILL_POINTS] + [("while training", "SIGINT"), ("while evaluating", "SIGINT")]
 """SIGTERM at every point; SIGINT, which Python turns into KeyboardInterrupt, where the backend is at work."""
-CORE_KILLS = {("while training", "SIGTERM"), ("while training", "SIGINT"), ("after the JSON is staged", "SIGTERM")}
-"""Run by the README's test command, on each backend: before any training, and once outputs are
-staged; every other point of a run (each costs a training) is left to `-m extended`."""
 
 
-@pytest.mark.parametrize("point, signal_name", [
-    pytest.param(point, name, marks=[] if (point, name) in CORE_KILLS else [extended]) for point, name in KILLS])
+@pytest.mark.parametrize("point, signal_name", KILLS)
 def test_a_signal_at_any_point_leaves_no_output(point, signal_name, tmp_path, monkeypatch):
     signum, status = SIGNALS[signal_name]
     owner, name, after = KILL_POINTS[point]
