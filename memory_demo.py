@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --formulation long-lag: only this many units get the long forget-gate bias, and an "
                              "input gate mostly closed; the others keep Keras's (default: every unit "
                              "gets the forget bias)")
+    parser.add_argument("--shortcut", type=cli.positive_int, default=None, metavar="N",
+                        help="with --formulation long-lag: the output layer also sees each step's input through "
+                             "a Dense(N) projection, so the next-item steps need no LSTM cell, and the input "
+                             "gates start almost closed (bias "
+                             f"{memory.SHORTCUT_INPUT_GATE_BIAS:g}; only the memory units' with --memory-units)")
     parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
     parser.add_argument("--trials", type=cli.positive_int, default=1,
                         help="train on seeds SEED..SEED+TRIALS-1 and count how many solve it")
@@ -60,21 +65,21 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--load and --save work with one model: use --trials 1")
     bptt, long_lag = memory.BPTT_OF[args.formulation], args.formulation == "long-lag"
     try:
-        memory.check_long_lag_options(args.units, long_lag, args.last_step_share, args.memory_units)
+        memory.check_long_lag_options(args.units, long_lag, args.last_step_share, args.memory_units, args.shortcut)
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
         parser.error(str(error))
-    resources.require_fits(memory.memory_need(task, args.batch_size, bptt, args.units, args.epochs),
-                           "--lag, --alphabet and --units")
+    resources.require_fits(memory.memory_need(task, args.batch_size, bptt, args.units, args.epochs, args.shortcut),
+                           "--lag, --alphabet, --units and --shortcut")
     resets = memory.sequence_samples(task, args.batch_size, bptt)
 
     # Model: the tutorial's stateful LSTM fed one step per batch, or (full-bptt, long-lag) a stateless one
-    # over each whole sequence.
+    # over each whole sequence (with --shortcut, the input also goes straight to the output layer).
     def build():
         if bptt == "step":
             return models.memory_stateful(args.batch_size, task.width, args.units)
         return memory.full_bptt_model(task.steps, task.width, args.units, long_lag,
-                                      args.last_step_share, args.memory_units)
+                                      args.last_step_share, args.memory_units, args.shortcut)
 
     results, first = [], None
     for trial in range(args.trials):

@@ -122,16 +122,19 @@ def unarrange(outputs: np.ndarray, order: list[int], steps: int, batch_size: int
     return result
 
 
-def memory_need(task: MemoryTask, batch_size: int, bptt: str, units: int, epochs: int) -> resources.Need:
+def memory_need(task: MemoryTask, batch_size: int, bptt: str, units: int, epochs: int,
+                shortcut: int | None = None) -> resources.Need:
     """What a run of these settings holds at once, at most (`resources.require_fits` checks it):
     the two sequences' one-hot (input, target) pairs, once as pairs and as each training call
-    stacks them, the LSTM's weights and what a batch's backward pass keeps."""
+    stacks them, the weights (the LSTM's, the output layer's, the shortcut's) and what a batch's
+    backward pass keeps."""
     epoch_floats = 2 * task.steps * 2 * task.width
     batches = 2 * task.steps // batch_size if bptt == "step" else max(1, 2 // batch_size)
     steps_per_batch = 1 if bptt == "step" else task.steps
     return resources.Need(
         array_floats=resources.stream_floats(epoch_floats, epochs, batches) + epoch_floats,
-        parameters=resources.lstm_parameters(units, task.width) + resources.dense_parameters(task.width, units),
+        parameters=resources.lstm_parameters(units, task.width)
+        + resources.dense_parameters(task.width, units + (shortcut or 0)) + task.width * (shortcut or 0),
         recurrent_floats=resources.recurrent_floats(batch_size, steps_per_batch, units),
     )
 
@@ -154,6 +157,8 @@ LAST_STEP_SHARE = 0.5
 """The last step's default share of the `long_lag` loss: as much as all the other steps together."""
 MEMORY_INPUT_BIAS = -3.0
 """Input-gate bias at initialisation of `memory_units`: sigmoid(-3) = 0.047 lets in a twentieth of each step."""
+SHORTCUT_INPUT_GATE_BIAS = -5.0
+"""Input-gate bias at initialisation with a `shortcut`: sigmoid(-5) = 0.0067 lets in a 150th of each step."""
 
 
 def long_lag_forget_bias(steps: int) -> float:
@@ -194,7 +199,7 @@ class LastStepWeightedCrossEntropy(keras.losses.Loss):
 
 
 def check_long_lag_options(units: int, long_lag: bool, last_step_share: float,
-                           memory_units: int | None) -> None:
+                           memory_units: int | None, shortcut: int | None = None) -> None:
     """Refuse `full_bptt_model` options that are out of range or mean nothing without `long_lag`.
 
     Separate so that the script can refuse a bad command line before any training.
@@ -203,14 +208,17 @@ def check_long_lag_options(units: int, long_lag: bool, last_step_share: float,
     require_fraction("last_step_share", last_step_share, allow_zero=False)
     if memory_units is not None:
         require_int("memory_units", memory_units, minimum=1, maximum=units)
-    if not long_lag and (last_step_share != LAST_STEP_SHARE or memory_units is not None):
+    if shortcut is not None:
+        require_positive_int("shortcut", shortcut)
+    if not long_lag and (last_step_share != LAST_STEP_SHARE or memory_units is not None or shortcut is not None):
         raise MisuseError(
-            "last_step_share and memory_units change the long-lag model: use them with long_lag "
+            "last_step_share, memory_units and shortcut change the long-lag model: use them with long_lag "
             "(--formulation long-lag)")
 
 
 def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = False,
-                    last_step_share: float = LAST_STEP_SHARE, memory_units: int | None = None) -> keras.Model:
+                    last_step_share: float = LAST_STEP_SHARE, memory_units: int | None = None,
+                    shortcut: int | None = None) -> keras.Model:
     """Stateless LSTM(units) over the whole sequence -> Dense(width) at every step.
 
     Default: the tutorial's sigmoid outputs, binary cross-entropy and Adam; only the input is the
@@ -221,35 +229,39 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     over the sequence (at least 5, `long_lag_forget_bias`) so the cells start out remembering, and
     Adam at learning rate 0.01 with each update's gradient norm clipped to `LONG_LAG_CLIPNORM`.
 
-    Two further `long_lag` options, for lags beyond 100: `last_step_share`, the last step's share of
-    the loss (0.5: as much as all the others together), and `memory_units`, the number of units
-    that get that forget-gate bias plus an input gate mostly closed (`MEMORY_INPUT_BIAS`), meant
-    to keep the steps in between from piling up in their cells until tanh saturates (how far that
-    goes at lags 300 and 1000 is measured in docs/memory_demo.md); the other units keep Keras's initial biases for the next-item steps (None: every unit gets the
-    forget bias).
+    Further `long_lag` options, for lags beyond 100, each against the cells piling up the steps in
+    between until tanh saturates and passes no difference between the two sequences:
+    `last_step_share`, the last step's share of the loss (0.5: as much as all the others together);
+    `memory_units`, the number of units that get the long forget-gate bias plus an input gate mostly
+    closed (`MEMORY_INPUT_BIAS`), the others keeping Keras's initial biases for the next-item steps;
+    and `shortcut`, a Dense(shortcut) projection of each step's input fed to the output layer beside
+    the LSTM, so that the next-item steps need no cell at all, with every input gate starting almost
+    closed (`SHORTCUT_INPUT_GATE_BIAS`, the memory units' only if `memory_units` is given).
     """
     for name, value in [("steps", steps), ("width", width)]:
         require_positive_int(name, value)
-    check_long_lag_options(units, long_lag, last_step_share, memory_units)
+    check_long_lag_options(units, long_lag, last_step_share, memory_units, shortcut)
     lstm = layers.LSTM(units, return_sequences=True)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(steps, width)),
-            lstm,
-            # Dense maps every step in one product. TimeDistributed loops over the steps, and from
-            # about 950 steps its kernel gradient differed between two runs of the same graph.
-            layers.Dense(width, activation="softmax" if long_lag else "sigmoid"),
-        ]
-    )
+    # Dense maps every step in one product. TimeDistributed loops over the steps, and from about
+    # 950 steps its kernel gradient differed between two runs of the same graph.
+    if shortcut is None:
+        model = keras.Sequential([keras.Input(shape=(steps, width)), lstm,
+                                  layers.Dense(width, activation="softmax" if long_lag else "sigmoid")])
+    else:
+        inputs = keras.Input(shape=(steps, width))
+        projected = layers.Dense(shortcut, use_bias=False, name="shortcut")(inputs)
+        both = layers.Concatenate()([projected, lstm(inputs)])
+        model = keras.Model(inputs, layers.Dense(width, activation="softmax")(both))
     if not long_lag:
         model.compile(loss="binary_crossentropy", optimizer="adam")
         return model
     bias = lstm.cell.bias.numpy()  # gates in Keras order: input, forget, cell, output
-    if memory_units is None:
-        bias[units : 2 * units] = long_lag_forget_bias(steps)
-    else:
+    remembering = units if memory_units is None else memory_units
+    bias[units : units + remembering] = long_lag_forget_bias(steps)
+    if memory_units is not None:
         bias[:memory_units] = MEMORY_INPUT_BIAS
-        bias[units : units + memory_units] = long_lag_forget_bias(steps)
+    if shortcut is not None:
+        bias[:remembering] = SHORTCUT_INPUT_GATE_BIAS
     lstm.cell.bias.assign(bias)
     model.compile(loss=LastStepWeightedCrossEntropy(steps, last_step_share),
                   optimizer=keras.optimizers.Adam(learning_rate=LONG_LAG_LEARNING_RATE,
@@ -257,17 +269,23 @@ def full_bptt_model(steps: int, width: int, units: int = 20, long_lag: bool = Fa
     return model
 
 
+def lstm_of(model: keras.Model) -> layers.LSTM:
+    """The model's LSTM layer (either formulation, with or without a shortcut)."""
+    found = [layer for layer in model.layers if isinstance(layer, layers.LSTM)]
+    if len(found) != 1:
+        raise MisuseError(f"the model must have one LSTM layer, it has {len(found)}")
+    return found[0]
+
+
 def cell_states(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
     """The LSTM's cell state after every step of each sequence, from a zero state: (sequences,
     steps, units).
 
     The memory itself, which the outputs show only through the output gate and the Dense layer.
-    `inputs` is (sequences, steps, width); the model's first layer is its LSTM (either
-    formulation), whose cell is stepped here one time step at a time.
+    `inputs` is (sequences, steps, width), fed to the model's LSTM (`lstm_of`), whose cell is
+    stepped here one time step at a time.
     """
-    lstm = model.layers[0]
-    if not isinstance(lstm, layers.LSTM):
-        raise MisuseError(f"the model's first layer must be an LSTM, got {type(lstm).__name__}")
+    lstm = lstm_of(model)
     inputs = np.asarray(inputs, dtype="float32")
     h = c = keras.ops.zeros((inputs.shape[0], lstm.units))
     states = []

@@ -156,8 +156,21 @@ def test_memory_units_alone_get_the_long_forget_bias_and_a_mostly_closed_input_g
     np.testing.assert_allclose(bias[3:6], [memory.long_lag_forget_bias(1001)] * 2 + [1.0])
 
 
+@pytest.mark.parametrize("memory_units, closed", [(None, 3), (2, 2)])
+def test_a_shortcut_feeds_each_steps_input_to_the_output_and_closes_the_input_gates(memory_units, closed):
+    model = memory.full_bptt_model(301, 302, units=3, long_lag=True, memory_units=memory_units, shortcut=4)
+    bias = memory.lstm_of(model).cell.bias.numpy()
+    np.testing.assert_allclose(bias[:3], [memory.SHORTCUT_INPUT_GATE_BIAS] * closed + [0.0] * (3 - closed))
+    np.testing.assert_allclose(bias[3:3 + closed], memory.long_lag_forget_bias(301))
+    assert model.get_layer("shortcut").kernel.shape == (302, 4)
+    assert model.layers[-1].kernel.shape == (4 + 3, 302)
+    need = memory.memory_need(memory.MemoryTask(300), 2, "full", units=3, epochs=1, shortcut=4)
+    assert need.parameters == model.count_params()
+
+
 @pytest.mark.parametrize("kwargs", [dict(last_step_share=0.9), dict(memory_units=1), dict(last_step_share=0.0),
-                                    dict(long_lag=True, memory_units=4)])
+                                    dict(long_lag=True, memory_units=4), dict(shortcut=2),
+                                    dict(long_lag=True, shortcut=0)])
 def test_long_lag_options_are_refused_where_they_mean_nothing(kwargs):
     with pytest.raises(ValueError):
         memory.full_bptt_model(10, 12, units=3, **kwargs)
@@ -236,7 +249,8 @@ def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
                  marks=extended),
     pytest.param(["--formulation", "long-lag", "--lag", "5", "--last-step-share", "0.9", "--memory-units", "10"], 5,
                  marks=both_backends),
-], ids=["step", "full", "long-lag"])
+    pytest.param(["--formulation", "long-lag", "--lag", "5", "--shortcut", "4"], 5, marks=extended),
+], ids=["step", "full", "long-lag", "shortcut"])
 def test_every_option_runs_and_reports(argv, lag, tmp_path, capsys):
     metrics = run_script(memory_demo, ["--epochs", "5", *argv, "--quiet"], tmp_path)["metrics"]
     assert metrics["total_steps"] == 2 * (lag + 1) and len(metrics["last_step_margins"]) == 2
@@ -252,12 +266,13 @@ def test_every_option_runs_and_reports(argv, lag, tmp_path, capsys):
     (["--formulation", "full-bptt", "--memory-units", "4"], "use them with long_lag (--formulation long-lag)"),
     (["--formulation", "long-lag", "--last-step-share", "1"], "last_step_share must be in (0, 1), got 1.0"),
     (["--formulation", "long-lag", "--memory-units", "21"], "memory_units must be <= 20, got 21"),
+    (["--shortcut", "8"], "use them with long_lag (--formulation long-lag)"),
 ])
 def test_misuse_gives_one_line_and_status_2(argv, named, tmp_path, capsys):
     assert named in refused(memory_demo, argv, tmp_path, capsys)
 
 
-def test_cell_states_are_the_lstms_own_and_the_picture_is_drawn(tmp_path):
+def test_cell_states_are_the_lstms_own_and_a_shortcut_model_draws_them_saves_and_loads(tmp_path):
     task = memory.MemoryTask(lag=4)
     pairs = memory.step_pairs(task, memory.draw_sequences(task, None))
     x, _ = memory.arrange(pairs, [0, 1], 2, "full")
@@ -271,6 +286,10 @@ def test_cell_states_are_the_lstms_own_and_the_picture_is_drawn(tmp_path):
     _, _, last_cell = whole(x)
     np.testing.assert_allclose(states[:, -1], keras.ops.convert_to_numpy(last_cell), atol=1e-5)
     assert memory.units_to_show(states, 2) == [0, 1]
-    picture = tmp_path / "memory.png"
-    run_script(memory_demo, ["--formulation", "full-bptt", "--epochs", "2", "--plot-memory", picture, "--quiet"], tmp_path)
+    picture, saved = tmp_path / "memory.png", tmp_path / "shortcut.keras"
+    shortcut = ["--formulation", "long-lag", "--shortcut", "4"]
+    first = run_script(memory_demo, [*shortcut, "--epochs", "2", "--plot-memory", picture, "--save", saved, "--quiet"],
+                       tmp_path)
     assert picture.read_bytes()[:4] == b"\x89PNG"
+    again = run_script(memory_demo, [*shortcut, "--load", saved, "--quiet"], tmp_path, name="again")
+    assert again["metrics"]["last_step_margins"] == first["metrics"]["last_step_margins"]
