@@ -116,9 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 first_states = memory.cell_states(trained.model, memory.arrange(pairs, in_order, 2, "full")[0])
             for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
                 print(f"Sequence {number}")
-                for row in reporting.first_rows(
-                        [reporting.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)],
-                        task.steps):
+                for row in reporting.ends_of(
+                        [reporting.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)]):
                     print(row)
         last = ", ".join(f"{'right' if ok else 'wrong'} (margin {margin:+.2f})"
                          for ok, margin in zip(result["last_steps_correct"], result["last_step_margins"]))

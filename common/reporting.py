@@ -77,6 +77,18 @@ def first_rows(rows: Sequence[str], count: int = 20) -> list[str]:
     return list(rows[:count])
 
 
+def ends_of(rows: Sequence[str], each: int = 5) -> list[str]:
+    """All rows, or for a longer table its first and last `each` with one line counting those left out.
+
+    At a lag of 1000 the memory demo's table has 1001 rows a sequence; the last one is what the
+    memory decides, and the summary line counts every step.
+    """
+    require_int("each", each, minimum=1)
+    if len(rows) <= 2 * each + 1:
+        return list(rows)
+    return [*rows[:each], f"... {len(rows) - 2 * each} more steps ...", *rows[-each:]]
+
+
 def summary_line(metrics: dict[str, float], n_samples: int) -> str:
     """One line with every metric, over all `n_samples` evaluation samples."""
     require_int("n_samples", n_samples, minimum=1)

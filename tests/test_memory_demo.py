@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import memory_demo
-from common import memory, models, session, training
+from common import memory, models, reporting, session, training
 from conftest import both_backends, extended, fit_carries_state, refused, run_script, slow
 
 
@@ -20,6 +20,14 @@ def test_the_tutorials_sequences_and_pairs():
     assert x.shape == (8, 1, 5) and y.shape == (8, 5)
     assert x[:, 0].argmax(-1).tolist() == [3, 0, 1, 2, 4, 0, 1, 2]
     assert y.argmax(-1).tolist() == [0, 1, 2, 3, 0, 1, 2, 4]
+
+
+def test_a_long_table_shows_its_first_and_last_steps_and_counts_the_rest():
+    rows = [f"step {t}" for t in range(1001)]
+    shown = reporting.ends_of(rows, each=3)
+    assert shown == ["step 0", "step 1", "step 2", "... 995 more steps ...", "step 998", "step 999", "step 1000"]
+    assert reporting.ends_of(rows[:7], each=3) == rows[:7]  # nothing to leave out: every row
+    assert reporting.ends_of(rows[:8], each=3)[3] == "... 2 more steps ..."
 
 
 @pytest.mark.parametrize("batch_size, bptt", [(1, "step"), (2, "step"), (1, "full"), (2, "full")])
