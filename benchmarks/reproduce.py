@@ -6,6 +6,7 @@ the claim, and the median training time. Runs one training at a time.
 
     python3 benchmarks/reproduce.py                 # 5 seeds, every row (long: see docs/speed.md)
     python3 benchmarks/reproduce.py --quick         # 1 seed, short schedules: a smoke check
+    python3 benchmarks/reproduce.py --seeds 6-10    # fresh seeds, for settings chosen on 1-5
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Row:
     max_seeds: int | None = None
     long: bool = False
     recorded_config: dict = field(default_factory=dict)
+    backend: str | None = None
+    """The Keras backend the row runs on (None: the one Keras picks); the long-sequence rows name
+    JAX, where their documented command runs."""
 
     def reproduces(self, value: float) -> bool:
         return value >= self.threshold if self.higher_is_better else value <= self.threshold
@@ -51,6 +55,7 @@ TWO_DIGITS = ["--largest", "99", "--holdout", "0.1", "--reverse", "--decoder", "
               "128", "--examples", "5000", "--batch-size", "50", "--epochs", "60"]
 THREE_DIGITS = ["--largest", "999", "--holdout", "0.1", "--reverse", "--reverse-answer", "--decoder", "feedback",
                 "--units", "128", "--examples", "10000", "--batch-size", "50", "--epochs", "120", "--decay"]
+LONG_LAG_SHORTCUT = ["--formulation", "long-lag", "--batch-size", "2", "--epochs", "1000", "--shortcut", "32"]
 SERIAL_64 = ["--formulation", "serial", "--epochs", "30", "--test-bits", "64", "--rows", "3"]
 
 ROWS = [
@@ -88,6 +93,12 @@ ROWS = [
     Row("memory_demo --formulation long-lag --lag 100", "memory_demo.py", "solved", "(extension, target 4/5 seeds)",
         1.0, argv=["--formulation", "long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600"],
         quick_argv=["--epochs", "5"]),
+    Row("memory_demo --formulation long-lag --lag 300 --shortcut 32", "memory_demo.py", "solved",
+        "(extension, target 4/5 seeds)", 1.0, argv=[*LONG_LAG_SHORTCUT, "--lag", "300"],
+        quick_argv=["--epochs", "5"], backend="jax"),
+    Row("memory_demo --formulation long-lag --lag 1000 --shortcut 32 --units 64", "memory_demo.py", "solved",
+        "(extension, target 4/5 seeds)", 1.0, argv=[*LONG_LAG_SHORTCUT, "--lag", "1000", "--units", "64"],
+        quick_argv=["--epochs", "5"], backend="jax"),
     Row("addition_seq2seq two digits held out", "addition_seq2seq.py", "holdout_exact_match",
         "(reader: ~58% test accuracy)", 0.99, argv=TWO_DIGITS, quick_argv=["--epochs", "2"]),
     Row("addition_seq2seq two digits held out, --reverse-answer", "addition_seq2seq.py", "holdout_exact_match",
@@ -118,9 +129,21 @@ def matches(row: Row, recorded: dict) -> bool:
         config.get(key) == value for key, value in wanted.items())
 
 
-def plot_argv(directory: Path | None, row: Row, seed: int) -> list[str]:
-    """`--plot DIR/<row>.png` for the first seed when plots were asked for."""
-    if directory is None or seed != 1:
+def seed_range(text: str) -> list[int]:
+    """`5` for seeds 1..5, or `6-10`: fresh seeds for settings chosen on others."""
+    first, dash, last = text.partition("-")
+    try:
+        seeds = list(range(int(first), int(last) + 1)) if dash else list(range(1, int(first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count or a range like 6-10") from None
+    if not seeds or seeds[0] < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a count >= 1 or seeds >= 0, first <= last")
+    return seeds
+
+
+def plot_argv(directory: Path | None, row: Row, seed: int, first: int) -> list[str]:
+    """`--plot DIR/<row>.png` for the `first` seed when plots were asked for."""
+    if directory is None or seed != first:
         return []
     directory.mkdir(parents=True, exist_ok=True)
     slug = "".join(c if c.isalnum() else "_" for c in row.name).strip("_")
@@ -145,7 +168,8 @@ def merge_report(previous: str, lines: list[str], runs: list[str],
 def summarise(row: Row, values: list[float], seconds: list[float]) -> list[str]:
     worst = min(values) if row.higher_is_better else max(values)
     hits = sum(row.reproduces(v) for v in values)
-    return [row.name, f"`{command_line(row.script, row.argv)}`", row.reported, row.criterion(),
+    backend = f"KERAS_BACKEND={row.backend} " if row.backend else ""
+    return [row.name, f"`{backend}{command_line(row.script, row.argv)}`", row.reported, row.criterion(),
             f"{statistics.median(values):.4f}", f"{worst:.4f}", f"{hits}/{len(values)}",
             f"{statistics.median(seconds):.1f}"]
 
@@ -153,7 +177,8 @@ def summarise(row: Row, values: list[float], seconds: list[float]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N per row")
+    parser.add_argument("--seeds", type=seed_range, default=seed_range("5"),
+                        help="seeds per row: N for 1..N, or a range such as 6-10")
     parser.add_argument("--quick", action="store_true", help="1 seed and short schedules")
     parser.add_argument("--only", nargs="+", choices=[r.name for r in ROWS], help="only these rows")
     parser.add_argument("--output", type=Path, default=ROOT / "REPRODUCTION.md")
@@ -165,9 +190,7 @@ def main() -> int:
                         help="take long rows (over 5 minutes a seed) from these earlier --json runs "
                              "of the same command instead of training again; the report says so")
     args = parser.parse_args()
-    if args.seeds < 1:
-        parser.error(f"--seeds {args.seeds}: must be >= 1")
-    seeds = 1 if args.quick else args.seeds
+    seeds = [1] if args.quick else args.seeds
 
     header = ["experiment", "command", "tutorial reported", "reproduces when", "our median",
               "our worst", "seeds reproducing", "median train s"]
@@ -185,8 +208,9 @@ def main() -> int:
             notes.append(f"{row.name}: taken from an earlier run of the same command "
                          f"(seeds {', '.join(str(seed) for seed, _ in runs)}), not re-trained.")
         else:
-            runs = ((seed, run_script(row.script, argv + plot_argv(args.plots, row, seed), seed))
-                    for seed in range(1, min(seeds, row.max_seeds or seeds) + 1))
+            runs = ((seed, run_script(row.script, argv + plot_argv(args.plots, row, seed, seeds[0]), seed,
+                                      backend=row.backend))
+                    for seed in seeds[:row.max_seeds])
         for seed, result in runs:
             values.append(float(result["metrics"][row.metric]))
             seconds.append(float(result["train_seconds"] or 0.0))
@@ -197,7 +221,7 @@ def main() -> int:
     invocation = shlex.join(["python3", "benchmarks/reproduce.py", *sys.argv[1:]])
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     runs = [f"- {stamp}: `{invocation}` on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores), "
-            f"{time.time() - started:.0f} s, seeds 1..{seeds} (rows with fewer say so)."]
+            f"{time.time() - started:.0f} s, seeds {seeds[0]}..{seeds[-1]} (rows with fewer say so)."]
     if args.update and args.output.exists():
         lines, runs, notes = merge_report(args.output.read_text(), lines, runs, notes)
     text = ("# Reproduction report\n\nGenerated by these runs, each row from the latest run of it:\n\n"
