@@ -12,7 +12,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 from common import interrupts
 from common.checks import MisuseError, require_int
@@ -186,7 +186,8 @@ def check_picture_path(parser: ArgumentParser, args: argparse.Namespace, option:
 
 
 def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> None:
-    """Run a script's `main`; bad input (MisuseError) becomes one line and exit status 2.
+    """Run a script's `main` on `argv` (None: the process's command line, the process ending with
+    the run); bad input (MisuseError) becomes one line and exit status 2.
 
     SIGINT and SIGTERM stop the run with status 130 and 143, leaving no output file behind. Any
     other exception is a bug in the suite, not the user's doing: it ends with its traceback.
@@ -199,9 +200,24 @@ def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) 
         print(f"{prog}: error: {error}", file=sys.stderr)
         status = 2
     except interrupts.Interrupted as stop:
-        print(f"{prog}: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
-        status = 128 + stop.signum
+        stopped(prog, stop.signum, whole_process=argv is None)
     except KeyboardInterrupt:
-        print(f"{prog}: stopped by SIGINT", file=sys.stderr)
-        status = 128 + int(signal.SIGINT)
+        stopped(prog, int(signal.SIGINT), whole_process=argv is None)
     sys.exit(status)
+
+
+def stopped(prog: str, signum: int, whole_process: bool) -> NoReturn:
+    """Say which signal stopped the run and exit with 128 + its number.
+
+    The outputs were already cleaned up while the run unwound. A script run from the command line
+    (`whole_process`) ends at once, skipping the interpreter's shutdown: a backend computation
+    dispatched before the signal may still be running on the backend's threads, and tearing the
+    backend down under it crashed the process (JAX). A run given its `argv` by a caller raises
+    SystemExit as usual.
+    """
+    print(f"{prog}: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+    if not whole_process:
+        sys.exit(128 + signum)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(128 + signum)
