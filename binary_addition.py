@@ -46,6 +46,10 @@ def build_parser() -> cli.ArgumentParser:
                         help="serial: additions read per training sequence without a state reset "
                              "(1: every problem from a zero state); None: 8")
     parser.add_argument("--dropout", type=cli.fraction, default=0.2, help="dropout (tutorial formulation)")
+    parser.add_argument("--recurrent-dropout", type=cli.fraction,
+                        help="serial: dropout on the LSTM state fed back at each training step, so "
+                             "that the carry survives noise and holds over long inputs; None: "
+                             f"{binary.SERIAL_RECURRENT_DROPOUT:g}")
     parser.add_argument("--serial-loss", choices=binary.SERIAL_LOSSES, default="binary_crossentropy",
                         help="loss of the serial formulation")
     parser.add_argument("--learning-rate", type=cli.positive_float, default=0.001,
@@ -95,9 +99,13 @@ def settle_args(parser: cli.ArgumentParser, args: argparse.Namespace) -> None:
     serial = args.formulation == "serial"
     if args.chain is not None and not serial:
         parser.error("--chain needs --formulation serial: the tutorial's problems are not sequences of steps")
+    if args.recurrent_dropout is not None and not serial:
+        parser.error("--recurrent-dropout needs --formulation serial: the tutorial's model has --dropout")
     args.batch_size = args.batch_size or (32 if serial else 128)
     args.units = args.units or (SERIAL_UNITS if serial else 256)
     args.chain = args.chain or (8 if serial else 1)
+    if serial and args.recurrent_dropout is None:
+        args.recurrent_dropout = binary.SERIAL_RECURRENT_DROPOUT
     per_batch = args.batch_size * args.chain
     if args.pairs_per_epoch is not None and args.pairs_per_epoch % per_batch:
         parser.error(f"--pairs-per-epoch {args.pairs_per_epoch} must be a multiple of "
@@ -187,10 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     x, y = binary.formulation_arrays(args.formulation, a, b, bits)
     x_train, y_train = binary.chain_problems(x, y, args.chain, rng) if serial and all_pairs else (x, y)
 
-    # Model: LSTM(256) -> Dropout(0.2) -> Dense(bits+1, sigmoid), or the serial adder.
+    # Model: LSTM(256) -> Dropout(0.2) -> Dense(bits+1, sigmoid), or the serial adder: LSTM(16), its
+    # recurrent state under dropout in training so that the carry holds over long inputs, -> Dense(1, sigmoid).
     def build():
         if serial:
-            return binary.serial_adder(args.units, args.serial_loss, args.learning_rate)
+            return binary.serial_adder(args.units, args.serial_loss, args.learning_rate, args.recurrent_dropout)
         return models.binary_adder(2 * bits, bits + 1, args.units, args.dropout, args.learning_rate)
 
     # Train: the tutorial's one fit() over every pair, batch 128; or a fresh sample each epoch.

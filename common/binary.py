@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from common import backends, resources
-from common.checks import MisuseError, require_int, require_positive_int
+from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 from common.data import MAX_BITS
 from common.encoding import to_bits
 
@@ -217,20 +217,29 @@ def _bit_arrays(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.
     return a_bits.astype(np.int8), b_bits.astype(np.int8)
 
 
-def serial_adder(units: int = 4, loss: str = "binary_crossentropy",
-                 learning_rate: float = 0.001) -> keras.Model:
+SERIAL_RECURRENT_DROPOUT = 0.1
+"""Dropout on the serial LSTM's recurrent state in training: noise the carry must survive."""
+
+
+def serial_adder(units: int = 4, loss: str = "binary_crossentropy", learning_rate: float = 0.001,
+                 recurrent_dropout: float = 0.0) -> keras.Model:
     """LSTM(units, return_sequences) -> Dense(1, sigmoid) at every step, over any number of steps.
 
     The input length is left open (None) so that a model trained on 8-bit pairs adds 64-bit ones.
+    `recurrent_dropout` drops parts of the state fed back at each training step. A model trained
+    without it can keep its carry only approximately: right over the short problems it was trained
+    on, wrong now and then after thousands of steps. Trained to survive the noise, the carry
+    becomes a state the model returns to (docs/binary_addition.md has the widths measured).
     """
     require_positive_int("units", units)
+    require_fraction("recurrent_dropout", recurrent_dropout)
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
         raise MisuseError(f"learning_rate must be a positive number, got {learning_rate!r}")
     if loss not in SERIAL_LOSSES:
         raise MisuseError(f"loss must be one of {SERIAL_LOSSES}, got {loss!r}")
     model = keras.Sequential([
         keras.Input(shape=(None, 2)),
-        keras.layers.LSTM(units, return_sequences=True),
+        keras.layers.LSTM(units, return_sequences=True, recurrent_dropout=recurrent_dropout),
         keras.layers.Dense(1, activation="sigmoid"),
     ])
     model.compile(loss=loss, optimizer=keras.optimizers.Adam(learning_rate), metrics=["binary_accuracy"])

@@ -112,3 +112,5 @@ def test_bad_arguments_are_refused():
         binary.random_bit_pairs(3, 4, rng=0)
     with pytest.raises(ValueError, match="loss"):
         binary.serial_adder(4, loss="hinge")
+    with pytest.raises(ValueError, match="recurrent_dropout"):
+        binary.serial_adder(4, recurrent_dropout=1.0)

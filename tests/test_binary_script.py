@@ -49,6 +49,8 @@ def test_save_load_and_predict_give_the_same_outputs(tmp_path):
                                            str(path), "--rows", "8", "--quiet"], tmp_path)["metrics"]
     x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
     model = keras.models.load_model(path)
+    lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+    assert lstm.recurrent_dropout == binary.SERIAL_RECURRENT_DROPOUT > 0, "the serial default: the carry under noise"
     assert binary.exact_rows(model, x, y).mean() == trained["exact_match_all"]
     assert np.array_equal(model.predict(x, verbose=0), keras.models.load_model(path).predict(x, verbose=0))
     loaded = run_script(binary_addition, ["--bits", "3", "--formulation", "serial", "--load", str(path),
@@ -115,6 +117,13 @@ def test_find_limit_reports_the_rate_at_each_width_and_draws_it_and_the_diagram(
         assert diagram.is_file()
     else:
         assert not diagram.exists() and sum("No model diagram" in line for line in printed.splitlines()) == 1
+
+
+def test_recurrent_dropout_belongs_to_the_serial_formulation(tmp_path, capsys):
+    assert "--recurrent-dropout needs --formulation serial" in refused(
+        binary_addition, ["--recurrent-dropout", "0.1"], tmp_path, capsys)
+    assert "--recurrent-dropout" in refused(
+        binary_addition, ["--formulation", "serial", "--recurrent-dropout", "1"], tmp_path, capsys)
 
 
 def test_plot_widths_needs_the_search(tmp_path, capsys):
