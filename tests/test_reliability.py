@@ -132,7 +132,9 @@ def test_a_real_process_killed_while_training_leaves_no_output(tmp_path):
     TensorFlow, SIGTERM on JAX; both signals are sent at every point in-process above."""
     signum, status = (signal.SIGINT, 130) if BACKEND == "tensorflow" else (signal.SIGTERM, 143)
     environment = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen([sys.executable, str(ROOT / "echo_full.py"), *map(str, outputs(tmp_path))],
+    # Many epochs, so that training is still going when the signal comes, however fast the machine.
+    process = subprocess.Popen([sys.executable, str(ROOT / "echo_full.py"), "--epochs", "100000",
+                                *map(str, outputs(tmp_path))],
                                cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:  # the model summary is printed just before training starts
         if "Non-trainable params" in line:
