@@ -18,26 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runner import command_line, run_script  # noqa: E402
+from runner import command_line, run_script, seed_list  # noqa: E402
 
 SERIAL = ["--formulation", "serial", "--epochs", "30", "--find-limit", "--rows", "0"]
 
 
-def seed_range(text: str) -> list[int]:
-    """`3` or `1-5`: the seeds to run."""
-    first, _, last = text.partition("-")
-    try:
-        seeds = list(range(int(first), int(last or first) + 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a seed or a range like 1-5") from None
-    if not seeds or seeds[0] < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give seeds >= 0, first <= last")
-    return seeds
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=seed_range, default=seed_range("1-5"), help="seeds, e.g. 1-5")
+    parser.add_argument("--seeds", type=seed_list, default=seed_list("1-5"), help="seeds, e.g. 1-5")
     parser.add_argument("--plot", type=Path, help="write every seed's exact-match rate against width as PNG")
     parser.add_argument("extra", nargs="*", help="more binary_addition.py flags, after --")
     args = parser.parse_args(argv)

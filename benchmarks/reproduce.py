@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runner import ROOT, command_line, run_script  # noqa: E402
+from runner import ROOT, command_line, run_script, seed_list  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -129,18 +129,6 @@ def matches(row: Row, recorded: dict) -> bool:
         config.get(key) == value for key, value in wanted.items())
 
 
-def seed_range(text: str) -> list[int]:
-    """`5` for seeds 1..5, or `6-10`: fresh seeds for settings chosen on others."""
-    first, dash, last = text.partition("-")
-    try:
-        seeds = list(range(int(first), int(last) + 1)) if dash else list(range(1, int(first) + 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a count or a range like 6-10") from None
-    if not seeds or seeds[0] < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a count >= 1 or seeds >= 0, first <= last")
-    return seeds
-
-
 def plot_argv(directory: Path | None, row: Row, seed: int, first: int) -> list[str]:
     """`--plot DIR/<row>.png` for the `first` seed when plots were asked for."""
     if directory is None or seed != first:
@@ -177,7 +165,8 @@ def summarise(row: Row, values: list[float], seconds: list[float]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seeds", type=seed_range, default=seed_range("5"),
+    parser.add_argument("--seeds", type=lambda text: seed_list(text, single_is_count=True),
+                        default=seed_list("5", single_is_count=True),
                         help="seeds per row: N for 1..N, or a range such as 6-10")
     parser.add_argument("--quick", action="store_true", help="1 seed and short schedules")
     parser.add_argument("--only", nargs="+", choices=[r.name for r in ROWS], help="only these rows")

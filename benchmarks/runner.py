@@ -6,6 +6,7 @@ report are the figures a user gets, not those of a private re-implementation.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -43,3 +44,18 @@ def run_script(script: str, argv: list[str], seed: int, loop: str | None = None,
 def command_line(script: str, argv: list[str]) -> str:
     """How a reader would type the run: `python3 script args`."""
     return " ".join(["python3", script, *argv])
+
+
+def seed_list(text: str, single_is_count: bool = False) -> list[int]:
+    """Seeds from a command line: `6-10`, or one number: that seed, or (`single_is_count`) 1..N."""
+    first, dash, last = text.partition("-")
+    try:
+        if dash:
+            seeds = list(range(int(first), int(last) + 1))
+        else:
+            seeds = list(range(1, int(first) + 1)) if single_is_count else [int(first)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed or a range like 6-10") from None
+    if not seeds or seeds[0] < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seeds >= 0, first <= last")
+    return seeds

@@ -228,7 +228,7 @@ def serial_adder(units: int = 4, loss: str = "binary_crossentropy", learning_rat
     The input length is left open (None) so that a model trained on 8-bit pairs adds 64-bit ones.
     `recurrent_dropout` drops parts of the state fed back at each training step. A model trained
     without it can keep its carry only approximately: right over the short problems it was trained
-    on, wrong now and then after thousands of steps. Trained to survive the noise, the carry
+    on, wrong now and then on long inputs. Trained to survive the noise, the carry
     becomes a state the model returns to (docs/binary_addition.md has the widths measured).
     """
     require_positive_int("units", units)
