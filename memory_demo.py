@@ -16,13 +16,19 @@ What reproduces at which lag, on how many seeds: docs/memory_demo.md.
 
 from __future__ import annotations
 
+import argparse
 import random
 from pathlib import Path
 
+import numpy as np
+
 from common import cli, experiment, memory, models, plotting, reporting, resources, session, training
 
+import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
 
-def main(argv: list[str] | None = None) -> int:
+
+def arguments() -> argparse.ArgumentParser:
+    """The tutorial's settings as defaults; each variant (formulation, lag, model size) a flag."""
     parser = cli.make_parser("memory_demo.py", __doc__.splitlines()[0], epochs=250)
     parser.add_argument("--lag", type=cli.positive_int, default=3,
                         help="K: the sequences are [K, 0..K-1, K] and [K+1, 0..K-1, K+1]")
@@ -59,71 +65,88 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot-memory", metavar="PATH", type=Path,
                         help="write the (first) model's cell states step by step for both sequences, "
                              "and the gap between them, as PNG: the memory kept across the lag")
-    args = cli.parse_args(parser, argv)
-    cli.check_picture_path(parser, args, "--plot-memory")
-    if args.trials > 1 and (args.load or args.save):
-        parser.error("--load and --save work with one model: use --trials 1")
+    return parser
+
+
+def run_trial(args: argparse.Namespace, task: memory.MemoryTask, seed: int,
+              first: bool) -> tuple[experiment.Trained, dict, np.ndarray | None]:
+    """Train one model from `seed` and score it; the first trial also prints the tutorial's table.
+
+    Returns the trained model, its result, and (with --plot-memory, first trial) its cell states.
+    """
     bptt, long_lag = memory.BPTT_OF[args.formulation], args.formulation == "long-lag"
-    try:
-        memory.check_long_lag_options(args.units, long_lag, args.last_step_share, args.memory_units, args.shortcut)
-        task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
-    except ValueError as error:
-        parser.error(str(error))
-    resources.require_fits(memory.memory_need(task, args.batch_size, bptt, args.units, args.epochs, args.shortcut),
-                           "--lag, --alphabet, --units and --shortcut")
     resets = memory.sequence_samples(task, args.batch_size, bptt)
+    session.seed_everything(seed)
+
+    # Data: the two sequences as (x_t -> x_t+1) one-hot pairs, in order (or shuffled) each epoch.
+    rng = random.Random(seed)  # data (random sequences, shuffled order), untouched by Keras
+    sequences = memory.draw_sequences(task, rng)
+    pairs = memory.step_pairs(task, sequences)
+    in_order = list(range(len(pairs)))
+
+    def next_epoch() -> tuple[np.ndarray, np.ndarray]:
+        order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
+        return memory.arrange(pairs, order, args.batch_size, bptt)
 
     # Model: the tutorial's stateful LSTM fed one step per batch, or (full-bptt, long-lag) a stateless one
     # over each whole sequence (with --shortcut, the input also goes straight to the output layer).
-    def build():
+    def build() -> keras.Model:
         if bptt == "step":
             return models.memory_stateful(args.batch_size, task.width, args.units)
         return memory.full_bptt_model(task.steps, task.width, args.units, long_lag,
                                       args.last_step_share, args.memory_units, args.shortcut)
 
-    results, first = [], None
-    for trial in range(args.trials):
-        seed = args.seed + trial
-        session.seed_everything(seed)
+    # Train: sequence 1 then sequence 2 each epoch, the state reset after each.
+    def train(model: keras.Model) -> training.History:
+        return training.train(model, next_epoch, args.epochs, args.batch_size, resets,
+                              progress=not args.quiet, loop=args.loop)
 
-        # Data: the two sequences as (x_t -> x_t+1) one-hot pairs, in order (or shuffled) each epoch.
-        rng = random.Random(seed)  # data (random sequences, shuffled order), untouched by Keras
-        sequences = memory.draw_sequences(task, rng)
-        pairs = memory.step_pairs(task, sequences)
-        in_order = list(range(len(pairs)))
+    trained = experiment.train_or_load("memory_demo.py", build, train, args.load, summary=not args.quiet and first)
 
-        def next_epoch():
-            order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
-            return memory.arrange(pairs, order, args.batch_size, bptt)
+    # Evaluate: predict each sequence from a reset state; classes are the argmax, as predict_classes did.
+    x, _ = memory.arrange(pairs, in_order, args.batch_size, bptt)
+    outputs = memory.unarrange(training.predict(trained.model, x, args.batch_size, resets), in_order,
+                               task.steps, args.batch_size, bptt)
+    result = dict(memory.score(sequences, outputs), seed=seed, train_seconds=trained.seconds)
+    states = None
+    if first:
+        if args.plot_memory is not None:  # both sequences side by side, from a zero state
+            states = memory.cell_states(trained.model, memory.arrange(pairs, in_order, 2, "full")[0])
+        for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
+            print(f"Sequence {number}")
+            for row in reporting.ends_of(
+                    [reporting.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)]):
+                print(row)
+    last = ", ".join(f"{'right' if ok else 'wrong'} (margin {margin:+.2f})"
+                     for ok, margin in zip(result["last_steps_correct"], result["last_step_margins"]))
+    print(f"Seed {seed}: {result['correct_steps']}/{result['total_steps']} steps right, "
+          f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}"
+          + (f" (trained in {trained.seconds:.1f} s)" if trained.seconds is not None else ""))
+    return trained, result, states
 
-        # Train: sequence 1 then sequence 2 each epoch, the state reset after each.
-        def train(model):
-            return training.train(model, next_epoch, args.epochs, args.batch_size, resets,
-                                  progress=not args.quiet, loop=args.loop)
 
-        trained = experiment.train_or_load("memory_demo.py", build, train, args.load,
-                                           summary=not args.quiet and trial == 0)
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments()
+    args = cli.parse_args(parser, argv)
+    cli.check_picture_path(parser, args, "--plot-memory")
+    if args.trials > 1 and (args.load or args.save):
+        parser.error("--load and --save work with one model: use --trials 1")
+    try:
+        memory.check_long_lag_options(args.units, args.formulation == "long-lag", args.last_step_share,
+                                      args.memory_units, args.shortcut)
+        task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
+    except ValueError as error:
+        parser.error(str(error))
+    resources.require_fits(memory.memory_need(task, args.batch_size, memory.BPTT_OF[args.formulation], args.units,
+                                              args.epochs, args.shortcut),
+                           "--lag, --alphabet, --units and --shortcut")
 
-        # Evaluate: predict each sequence from a reset state; classes are the argmax, as predict_classes did.
-        x, _ = memory.arrange(pairs, in_order, args.batch_size, bptt)
-        outputs = memory.unarrange(training.predict(trained.model, x, args.batch_size, resets), in_order,
-                                   task.steps, args.batch_size, bptt)
-        result = memory.score(sequences, outputs)
-        results.append(dict(result, seed=seed, train_seconds=trained.seconds))
-        if trial == 0:
-            first = trained
-            if args.plot_memory is not None:  # both sequences side by side, from a zero state
-                first_states = memory.cell_states(trained.model, memory.arrange(pairs, in_order, 2, "full")[0])
-            for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
-                print(f"Sequence {number}")
-                for row in reporting.ends_of(
-                        [reporting.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)]):
-                    print(row)
-        last = ", ".join(f"{'right' if ok else 'wrong'} (margin {margin:+.2f})"
-                         for ok, margin in zip(result["last_steps_correct"], result["last_step_margins"]))
-        print(f"Seed {seed}: {result['correct_steps']}/{result['total_steps']} steps right, "
-              f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}"
-              + (f" (trained in {trained.seconds:.1f} s)" if trained.seconds is not None else ""))
+    first, results, first_states = None, [], None
+    for seed in range(args.seed, args.seed + args.trials):
+        trained, result, states = run_trial(args, task, seed, first=first is None)
+        if first is None:
+            first, first_states = trained, states
+        results.append(result)
 
     solved = sum(r["solved"] for r in results)
     print(f"Solved {solved} of {args.trials} trials (every step of both sequences right, and each last "
