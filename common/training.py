@@ -87,11 +87,16 @@ def epochs_per_call(epochs: int, steps_per_epoch: int, epoch_bytes: int) -> int:
 
 
 def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> None:
-    """Create the optimizer's and the loss's variables eagerly, before the loop is traced."""
+    """Create the optimizer's variables and build the loss before the loop is traced.
+
+    The model and its loss are called on symbolic tensors (shapes only): that builds what the
+    first call builds without computing anything, which on JAX would compile every operation of
+    the model one by one.
+    """
     if model.optimizer is None:
         raise MisuseError("model must be compiled before training")
     model.optimizer.build(model.trainable_variables)
-    xb, yb = x[:batch_size], y[:batch_size]
+    xb, yb = (keras.KerasTensor((batch_size, *array.shape[1:]), str(array.dtype)) for array in (x, y))
     model.compute_loss(x=xb, y=yb, y_pred=model(xb, training=False), training=False)
     reset_states(model)
 
