@@ -137,3 +137,19 @@ def test_two_replicas_make_the_same_updates_as_one_device(tmp_path, backend):
     two, one = (json.loads(path.read_text())["metrics"] for path in (mirrored, single))
     assert two["final_loss"] == pytest.approx(one["final_loss"], rel=1e-3)
     assert one["final_loss"] < 0.68, "it moved away from chance, ln 2 = 0.693"
+
+
+def test_jax_keeps_its_compiled_programs_for_the_next_run_which_computes_the_same(tmp_path):
+    cache = tmp_path / "cache" / "keras-lstm-tutorials" / "jax"
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "JAX_COMPILATION_CACHE_DIR": ""}
+    argv = ["--epochs", "20", "--eval-sequences", "5", "--quiet"]
+    documents, entries = [], []
+    for name, extra in (("cold", {}), ("warm", {}), ("off", {"JAX_ENABLE_COMPILATION_CACHE": "false"})):
+        done = run_python(ROOT / "echo_full.py", *argv, "--json", tmp_path / f"{name}.json", backend="jax",
+                          env={**env, **extra})
+        assert done.returncode == 0 and done.stderr == "", done.stderr[-3000:]
+        documents.append(json.loads((tmp_path / f"{name}.json").read_text()))
+        entries.append(sorted(path.name for path in cache.iterdir()))
+    assert any(name.startswith("jit__train_scan") for name in entries[0]), entries[0]
+    assert entries[0] == entries[1] == entries[2], "the warm run compiled nothing new; the cache-off run wrote nothing"
+    assert documents[0]["metrics"] == documents[1]["metrics"] == documents[2]["metrics"]  # final_loss included

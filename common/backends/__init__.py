@@ -11,7 +11,7 @@ else TensorFlow. Each supported backend has one module here with the same names:
 
 `prepare()` runs before Keras is first imported (from `common/__init__.py`): it refuses a backend
 the suite does not support, in one line with exit status 2, quiets the TensorFlow start-up log,
-and keeps TensorFlow out of a JAX run.
+keeps TensorFlow out of a JAX run, and keeps JAX's compiled programs on disk for the next run.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -41,7 +42,7 @@ def configured() -> str:
 
 def prepare() -> None:
     """Refuse an unsupported backend before anything runs; quiet TensorFlow's C++ start-up log;
-    on JAX, make TensorFlow unimportable.
+    on JAX, make TensorFlow unimportable and turn on the compilation cache.
 
     TF_CPP_MIN_LOG_LEVEL is only read when TensorFlow loads, so it is set here, before Keras
     imports it; a value the user set is kept. On JAX, Keras would still import TensorFlow
@@ -56,8 +57,42 @@ def prepare() -> None:
               file=sys.stderr)
         raise SystemExit(2)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if backend == "jax" and "tensorflow" not in sys.modules:
-        sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
+    if backend == "jax":
+        if "tensorflow" not in sys.modules:
+            sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
+        _keep_jax_compilations()
+
+
+def jax_cache_folder() -> Path:
+    """Where JAX keeps the suite's compiled programs unless JAX_COMPILATION_CACHE_DIR says otherwise."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keras-lstm-tutorials" / "jax"
+
+
+def _keep_jax_compilations() -> None:
+    """Turn on JAX's persistent compilation cache, every compilation included, in `jax_cache_folder()`.
+
+    A short run on JAX spends most of its time compiling: every weight initialiser, the training
+    loop, the evaluation. The cache keeps each compiled program on disk, keyed by the program and
+    the versions that built it, so a later run that compiles the same program (same script and
+    shapes) loads it instead and computes exactly what a fresh compilation would. The user's own
+    JAX_COMPILATION_CACHE_DIR is kept (every compilation kept there too, unless
+    JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS says otherwise); JAX_ENABLE_COMPILATION_CACHE=false
+    turns the cache off; an unwritable folder leaves it off. JAX writes entries in place, so a run
+    killed while writing one leaves it damaged; JAX then compiles that program afresh, and its
+    warning about it, which would come back on every run, is silenced.
+    """
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    warnings.filterwarnings("ignore", message="Error reading persistent compilation cache entry",
+                            category=UserWarning)
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return
+    folder = jax_cache_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if os.access(folder, os.W_OK):
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = str(folder)
 
 
 def current() -> ModuleType:
