@@ -20,20 +20,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_script(script: str, argv: list[str], seed: int, loop: str | None = None,
-               timeout: float | None = None, backend: str | None = None) -> dict[str, Any]:
+               timeout: float | None = None, backend: str | None = None,
+               env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run `script` with `argv`, the given seed and `--loop` (None: the script's default), on
-    `backend` (None: the one Keras would pick); return its `--json` document, with the whole
-    process's wall time as `process_seconds`."""
+    `backend` (None: the one Keras would pick), with `env` added to the environment; return its
+    `--json` document, with the whole process's wall time as `process_seconds`."""
     if not (ROOT / script).is_file():
         raise ValueError(f"no script {script!r} in {ROOT}")
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "run.json"
         command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--quiet",
                    "--json", str(report), *(["--loop", loop] if loop else [])]
-        env = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
+        environment = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}), **(env or {}))
         started = time.perf_counter()
         finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                                  timeout=timeout, env=env)
+                                  timeout=timeout, env=environment)
         process_seconds = time.perf_counter() - started
         if finished.returncode != 0 or not report.exists():
             tail = (finished.stderr or finished.stdout).strip().splitlines()[-3:]
