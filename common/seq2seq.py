@@ -327,12 +327,17 @@ def predict(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
     """Keras's own `predict`: one compiled function per model, for any number of samples.
 
     These models are stateless, so batching changes no result; the greedy decoder calls this
-    once per answer character, and `training.predict` would retrace on every call.
+    once per answer character, and `training.predict` would retrace on every call. The last batch
+    is filled up with zeros to a whole one (their outputs dropped): Keras compiles one function
+    per batch shape, and on JAX a second compilation costs more than the extra rows.
     """
     require_positive_int("batch_size", batch_size)
     if len(x) == 0:
         raise MisuseError("x must hold at least one sample")
-    return model.predict(x, batch_size=batch_size, verbose=0)
+    batch_size = min(batch_size, len(x))
+    short = -len(x) % batch_size
+    padded = np.concatenate([x, np.zeros((short, *x.shape[1:]), x.dtype)]) if short else x
+    return model.predict(padded, batch_size=batch_size, verbose=0)[:len(x)]
 
 
 def answer(model: keras.Model, questions: np.ndarray, out_length: int, alphabet: str, kind: str,
