@@ -96,7 +96,8 @@ def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size
     if model.optimizer is None:
         raise MisuseError("model must be compiled before training")
     model.optimizer.build(model.trainable_variables)
-    xb, yb = (keras.KerasTensor((batch_size, *array.shape[1:]), str(array.dtype)) for array in (x, y))
+    xb = keras.KerasTensor((batch_size, *x.shape[1:]), str(x.dtype))
+    yb = keras.KerasTensor((batch_size, *y.shape[1:]), "float32")  # the loop trains on float32 targets
     model.compute_loss(x=xb, y=yb, y_pred=model(xb, training=False), training=False)
     reset_states(model)
 
