@@ -1,18 +1,26 @@
 """Helpers every test module shares: the backend under test, and running a script in a subprocess."""
 
+import atexit
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-import keras
-import numpy as np
-import pytest
-from hypothesis import settings
+# JAX's compilation cache in a folder of this test process's own, not the user's (a test that kills
+# a run may leave a damaged entry): set before `common` prepares the backend and Keras loads JAX.
+os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jax-cache-")
+atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
 
-from common import cli, data, encoding, session
+from common import cli, data, encoding, session  # noqa: E402  (prepares the backend before Keras loads)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

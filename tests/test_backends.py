@@ -140,16 +140,21 @@ def test_two_replicas_make_the_same_updates_as_one_device(tmp_path, backend):
 
 
 def test_jax_keeps_its_compiled_programs_for_the_next_run_which_computes_the_same(tmp_path):
-    cache = tmp_path / "cache" / "keras-lstm-tutorials" / "jax"
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "JAX_COMPILATION_CACHE_DIR": ""}
-    argv = ["--epochs", "20", "--eval-sequences", "5", "--quiet"]
-    documents, entries = [], []
-    for name, extra in (("cold", {}), ("warm", {}), ("off", {"JAX_ENABLE_COMPILATION_CACHE": "false"})):
-        done = run_python(ROOT / "echo_full.py", *argv, "--json", tmp_path / f"{name}.json", backend="jax",
-                          env={**env, **extra})
-        assert done.returncode == 0 and done.stderr == "", done.stderr[-3000:]
-        documents.append(json.loads((tmp_path / f"{name}.json").read_text()))
-        entries.append(sorted(path.name for path in cache.iterdir()))
-    assert any(name.startswith("jit__train_scan") for name in entries[0]), entries[0]
-    assert entries[0] == entries[1] == entries[2], "the warm run compiled nothing new; the cache-off run wrote nothing"
-    assert documents[0]["metrics"] == documents[1]["metrics"] == documents[2]["metrics"]  # final_loss included
+    def run(name, cache_home, **env):
+        done = run_python(ROOT / "echo_full.py", "--epochs", "20", "--eval-sequences", "5", "--quiet",
+                          "--json", tmp_path / f"{name}.json", backend="jax",
+                          env={"XDG_CACHE_HOME": str(tmp_path / cache_home), "JAX_COMPILATION_CACHE_DIR": "", **env})
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads((tmp_path / f"{name}.json").read_text())["metrics"], done.stderr
+
+    folder = tmp_path / "cache" / "keras-lstm-tutorials" / "jax"
+    cold, cold_log = run("cold", "cache")
+    entries = sorted(path.name for path in folder.iterdir())
+    assert any(name.startswith("jit__train_scan") for name in entries), entries
+    warm, warm_log = run("warm", "cache", JAX_LOG_COMPILES="1")
+    assert "Persistent compilation cache hit for 'jit__train_scan'" in warm_log
+    assert sorted(path.name for path in folder.iterdir()) == entries, "the warm run compiled nothing new"
+    off, off_log = run("off", "cache-off", JAX_ENABLE_COMPILATION_CACHE="false")
+    assert not (tmp_path / "cache-off" / "keras-lstm-tutorials").exists()
+    assert cold_log == off_log == ""
+    assert cold == warm == off  # final_loss included

@@ -65,7 +65,8 @@ def prepare() -> None:
 
 def jax_cache_folder() -> Path:
     """Where JAX keeps the suite's compiled programs unless JAX_COMPILATION_CACHE_DIR says otherwise."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keras-lstm-tutorials" / "jax"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "keras-lstm-tutorials" / "jax"
 
 
 def _keep_jax_compilations() -> None:
@@ -81,6 +82,8 @@ def _keep_jax_compilations() -> None:
     killed while writing one leaves it damaged; JAX then compiles that program afresh, and its
     warning about it, which would come back on every run, is silenced.
     """
+    if os.environ.get("JAX_ENABLE_COMPILATION_CACHE", "").lower() in ("0", "false", "no", "off"):
+        return
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     warnings.filterwarnings("ignore", message="Error reading persistent compilation cache entry",
                             category=UserWarning)
