@@ -328,15 +328,16 @@ def predict(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
 
     These models are stateless, so batching changes no result; the greedy decoder calls this
     once per answer character, and `training.predict` would retrace on every call. The last batch
-    is filled up with zeros to a whole one (their outputs dropped): Keras compiles one function
-    per batch shape, and on JAX a second compilation costs more than the extra rows.
+    is filled up to a whole one with copies of the last sample (their outputs dropped): Keras
+    compiles one function per batch shape, and on JAX a second compilation costs more than the
+    extra rows.
     """
     require_positive_int("batch_size", batch_size)
     if len(x) == 0:
         raise MisuseError("x must hold at least one sample")
     batch_size = min(batch_size, len(x))
     short = -len(x) % batch_size
-    padded = np.concatenate([x, np.zeros((short, *x.shape[1:]), x.dtype)]) if short else x
+    padded = np.concatenate([x, np.repeat(x[-1:], short, axis=0)]) if short else x
     return model.predict(padded, batch_size=batch_size, verbose=0)[:len(x)]
 
 
