@@ -31,7 +31,7 @@ def run_script(script: str, argv: list[str], seed: int, loop: str | None = None,
         report = Path(scratch) / "run.json"
         command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--quiet",
                    "--json", str(report), *(["--loop", loop] if loop else [])]
-        environment = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}), **(env or {}))
+        environment = {**os.environ, **({"KERAS_BACKEND": backend} if backend else {}), **(env or {})}
         started = time.perf_counter()
         finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                   timeout=timeout, env=environment)
