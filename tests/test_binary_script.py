@@ -26,10 +26,13 @@ def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys)
 
 @slow
 def test_serial_formulation_learns_4_bits_and_adds_unseen_16_bit_numbers(tmp_path):
+    # Without recurrent dropout: the serial default's 0.1, chosen for LSTM(16) trained on 8-bit pairs,
+    # left this 8-unit model trained on 4-bit pairs at 86% of 16-bit pairs (seed 1; 98.7% without).
     metrics = run_script(binary_addition, ["--bits", "4", "--formulation", "serial", "--units", "8",
                                            "--chain", "4", "--batch-size", "8", "--learning-rate",
                                            "0.01", "--epochs", "150", "--until-exact", "--test-bits",
-                                           "16", "--test-pairs", "2000", "--rows", "0", "--quiet"], tmp_path)["metrics"]
+                                           "16", "--test-pairs", "2000", "--rows", "0", "--recurrent-dropout",
+                                           "0", "--quiet"], tmp_path)["metrics"]
     assert metrics["exact_match_all"] == 1.0
     assert metrics["exact_epoch"] is not None and metrics["exact_epoch"] <= 120
     assert metrics["test_bits"] == 16
