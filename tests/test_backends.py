@@ -6,6 +6,7 @@ once, in the TensorFlow pass.
 """
 
 import json
+import warnings
 
 import keras
 import numpy as np
@@ -98,6 +99,10 @@ def test_models_move_between_backends_and_a_jax_run_needs_no_tensorflow(tmp_path
     for backend, path in saved.items():
         on_tensorflow = keras.ops.convert_to_numpy(keras.models.load_model(path)(x))
         np.testing.assert_allclose(on_jax[backend], on_tensorflow, rtol=1e-5, atol=1e-6)
+    with warnings.catch_warnings(record=True) as caught:  # the script's --load, as a user runs it
+        warnings.simplefilter("always")
+        assert addition_mlp.main(["--load", str(saved["jax"]), "--quiet"]) == 0
+    assert not [str(warning.message) for warning in caught if "jit_compile" in str(warning.message)]
     assert np.max(np.abs(on_jax["jax"] - on_jax["tensorflow"])) > 1e-3, "two different models, told apart"
 
 
