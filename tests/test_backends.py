@@ -106,7 +106,7 @@ def test_models_move_between_backends_and_a_jax_run_needs_no_tensorflow(tmp_path
     assert np.max(np.abs(on_jax["jax"] - on_jax["tensorflow"])) > 1e-3, "two different models, told apart"
 
 
-# No recurrent dropout (the serial default's): on TensorFlow each replica draws its own dropout masks.
+# No recurrent dropout (the serial default's): with it, two TensorFlow replicas' updates differ from one device's.
 REPLICAS = ["--bits", "4", "--formulation", "serial", "--chain", "2", "--batch-size", "8",
             "--learning-rate", "0.01", "--epochs", "4", "--rows", "0", "--recurrent-dropout", "0", "--quiet"]
 # argv: the two JSON outputs, then REPLICAS. TensorFlow splits its CPU in two logical devices
