@@ -96,6 +96,8 @@ def slow(test):
     which draws other initial weights, they are skipped."""
     return pytest.mark.slow(pytest.mark.skipif(
         BACKEND != "tensorflow", reason="figures measured on TensorFlow; JAX draws other initial weights")(test))
+
+
 fit_carries_state = pytest.mark.skipif(
     BACKEND != "tensorflow",
     reason="Keras's fit on JAX drops the LSTM state, so there is no plain loop for stateful models "
