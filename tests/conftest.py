@@ -89,13 +89,11 @@ def extended_on_jax(test):
     return extended(test) if BACKEND == "jax" else test
 
 
-def slow(test):
-    """A reproduction at a tutorial's own settings, of what one seed gave on TensorFlow on the
-    machine that measured it: `python3 -m pytest -m slow` runs them. The README's test command
-    leaves them out because another CPU, like another seed, can train to other figures; on JAX,
-    which draws other initial weights, they are skipped."""
-    return pytest.mark.slow(pytest.mark.skipif(
-        BACKEND != "tensorflow", reason="figures measured on TensorFlow; JAX draws other initial weights")(test))
+slow = pytest.mark.slow
+"""A reproduction at a tutorial's own settings, or a documented fix, held to a bound that every
+seed measured on both backends met (the experiment's docs page gives their figures): another CPU's
+rounding can move a run as another seed does, so one seed's figure would not do. The README's test
+command runs them on both backends."""
 
 
 fit_carries_state = pytest.mark.skipif(
