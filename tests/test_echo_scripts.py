@@ -15,7 +15,7 @@ def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
     result = run_script(echo_full, ["--quiet"], tmp_path)
     rows = capsys.readouterr().out.splitlines()
     assert result["config"]["epochs"] == 500 and result["config"]["batch_size"] == 7
-    # The tutorial shows the 21 windows of one fresh sequence, all right.
+    # The tutorial's table: the 21 windows of one fresh sequence.
     assert len([row for row in rows if row.startswith("Expected:")]) == 21
     # Over 100 fresh sequences (2100 windows): most seeds get every window right, some fall short
     # of 99% (docs/echo_full.md); these bounds held on every seed measured on both backends.
