@@ -85,6 +85,9 @@ print("tensorflow imported:", bool(loaded))
 """
 
 
+# Keras's own load_model, used here to compare predictions, warns about the JAX model's jit_compile;
+# the script's --load does not (checked at the end).
+@pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile=True`:UserWarning")
 def test_models_move_between_backends_and_a_jax_run_needs_no_tensorflow(tmp_path):
     saved = {backend: tmp_path / f"{backend}.keras" for backend in ("tensorflow", "jax")}
     assert addition_mlp.main(["--epochs", "2", "--quiet", "--save", str(saved["tensorflow"])]) == 0
