@@ -9,12 +9,14 @@ reversed questions, a decoder fed its own output, masking, integer inputs, and `
 
 from __future__ import annotations
 
+import argparse
 import random
 
 from common import cli, encoding, experiment, models, reporting, resources, schedules, seq2seq, training
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> cli.ArgumentParser:
+    """The shared options, then this tutorial's; every default is the tutorial's."""
     parser = cli.make_parser("addition_seq2seq.py", __doc__.splitlines()[0], epochs=30)
     parser.add_argument("--largest", type=cli.positive_int, default=10, help="largest operand")
     parser.add_argument("--terms", type=cli.positive_int, default=2, help="how many numbers per question")
@@ -42,26 +44,39 @@ def main(argv: list[str] | None = None) -> int:
                              "on several seeds hold out the same questions)")
     parser.add_argument("--ask", action="append", default=[], metavar="QUESTION",
                         help="a question such as '12+50' to answer after training (repeatable)")
-    args = cli.parse_args(parser, argv)
+    return parser
+
+
+def question_space(parser: cli.ArgumentParser,
+                   args: argparse.Namespace) -> tuple[seq2seq.QuestionSpace, seq2seq.Questions | None]:
+    """The questions the flags describe, and every held-out one (None when there are too many to
+    list, or none are held out); bad flags end the run with one line, before anything is built."""
     try:
         space = seq2seq.QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed)
     except ValueError as error:
         parser.error(str(error))
-    try:
-        asked = [space.parse(question) for question in args.ask]
-    except ValueError as error:
-        parser.error(f"--ask: {error}")
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
-    alphabet = encoding.make_alphabet(args.ops)
-    in_width, out_width = space.question_width, space.answer_width
     resources.require_fits(seq2seq.memory_need(space, args.examples, args.epochs, args.batch_size, args.units,
                                                args.decoder_units, args.decoder),
                            "--examples, --terms, --largest, --units, --decoder-units and --batch-size")
-    held_out = space.all_held_out() if args.holdout else None  # None also when too many to list
+    held_out = space.all_held_out() if args.holdout else None
     if held_out is not None and len(held_out) in (0, space.size):
         parser.error(f"--holdout {args.holdout} holds out {'none' if not len(held_out) else 'all'} of the "
                      f"{args.largest ** args.terms} operand tuples: change it, --split-seed or --largest")
+    return space, held_out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments()
+    args = cli.parse_args(parser, argv)
+    space, held_out = question_space(parser, args)
+    try:
+        asked = space.parse(args.ask)
+    except ValueError as error:
+        parser.error(f"--ask: {error}")
+    alphabet = encoding.make_alphabet(args.ops)
+    in_width, out_width = space.question_width, space.answer_width
 
     # Data: questions such as ' 3+10' and answers such as '13 ', padded to fixed widths, one-hot
     # encoded character by character; fresh samples each epoch.
@@ -125,13 +140,9 @@ def main(argv: list[str] | None = None) -> int:
             metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, answer(unseen))
             print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
                   f"over {len(unseen)} questions")
-        if asked:
-            questions = seq2seq.Questions([q for a in asked for q in a.operands],
-                                          [o for a in asked for o in a.operators],
-                                          [r for a in asked for r in a.results])
-            truths = seq2seq.format_answers(questions, out_width)
-            for text, truth, reply, was_held_out in zip(args.ask, truths, answer(questions),
-                                                        space.is_held_out(questions)):
+        if args.ask:
+            truths = seq2seq.format_answers(asked, out_width)
+            for text, truth, reply, was_held_out in zip(args.ask, truths, answer(asked), space.is_held_out(asked)):
                 note = " (held out: never trained on)" if was_held_out else ""
                 print(f"Question={text}, Expected={truth.strip()}, Predicted={reply.strip()}{note}")
         return metrics

@@ -273,9 +273,11 @@ class QuestionSpace:
     def is_held_out(self, questions: Questions) -> np.ndarray:
         return held_out(np.array(questions.operands), self.largest, self.holdout, self.split_seed)
 
-    def parse(self, text: str) -> Questions:
-        """One question as typed (`'12+50'`), checked against this space."""
-        return parse_question(text, self.terms, self.largest, self.ops)
+    def parse(self, texts: list[str]) -> Questions:
+        """Questions as typed (`'12+50'`), each checked against this space, in one batch."""
+        parsed = [parse_question(text, self.terms, self.largest, self.ops) for text in texts]
+        return Questions([row for q in parsed for row in q.operands], [row for q in parsed for row in q.operators],
+                         [result for q in parsed for result in q.results])
 
 
 # How the models read questions and write answers.
