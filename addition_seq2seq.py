@@ -47,14 +47,19 @@ def arguments() -> cli.ArgumentParser:
     return parser
 
 
-def question_space(parser: cli.ArgumentParser,
-                   args: argparse.Namespace) -> tuple[seq2seq.QuestionSpace, seq2seq.Questions | None]:
-    """The questions the flags describe, and every held-out one (None when there are too many to
-    list, or none are held out); bad flags end the run with one line, before anything is built."""
+def checked_questions(parser: cli.ArgumentParser, args: argparse.Namespace
+                      ) -> tuple[seq2seq.QuestionSpace, seq2seq.Questions, seq2seq.Questions | None]:
+    """The question space the flags describe, the `--ask` questions, and every held-out question
+    (None when there are too many to list, or none are held out). A bad question flag, batch size
+    or memory need ends the run here with one line, before anything is built."""
     try:
         space = seq2seq.QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed)
     except ValueError as error:
         parser.error(str(error))
+    try:
+        asked = space.parse(args.ask)
+    except ValueError as error:
+        parser.error(f"--ask: {error}")
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
     resources.require_fits(seq2seq.memory_need(space, args.examples, args.epochs, args.batch_size, args.units,
@@ -64,17 +69,13 @@ def question_space(parser: cli.ArgumentParser,
     if held_out is not None and len(held_out) in (0, space.size):
         parser.error(f"--holdout {args.holdout} holds out {'none' if not len(held_out) else 'all'} of the "
                      f"{args.largest ** args.terms} operand tuples: change it, --split-seed or --largest")
-    return space, held_out
+    return space, asked, held_out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments()
     args = cli.parse_args(parser, argv)
-    space, held_out = question_space(parser, args)
-    try:
-        asked = space.parse(args.ask)
-    except ValueError as error:
-        parser.error(f"--ask: {error}")
+    space, asked, held_out = checked_questions(parser, args)
     alphabet = encoding.make_alphabet(args.ops)
     in_width, out_width = space.question_width, space.answer_width
 

@@ -27,7 +27,8 @@ def test_the_default_run_prints_the_tutorials_table_and_learns_to_add(capsys, tm
 @slow
 def test_twice_the_epochs_get_the_answers_right(capsys, tmp_path):
     # Seed 2, where the defaults miss some on both backends; 60 epochs got every answer right on
-    # every seed measured on both backends (docs/addition_seq2seq.md).
+    # every seed measured on both backends (docs/addition_seq2seq.md). The bound leaves room for a
+    # few of the 1000 fresh answers, which another CPU's rounding could flip.
     document = run_script(addition_seq2seq, ["--quiet", "--epochs", "60", "--seed", "2"], tmp_path)
     assert document["metrics"]["exact_match"] >= 0.99
 
@@ -85,19 +86,19 @@ def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
 
 
 @slow
-@pytest.mark.parametrize("flags", [
-    ["--reverse"],
-    ["--encoding", "integer", "--mask", "--decoder", "feedback", "--reverse"],
+@pytest.mark.parametrize("flags, at_least", [
+    (["--reverse"], 0.8),
+    (["--encoding", "integer", "--mask", "--decoder", "feedback", "--reverse"], 0.5),
     # The answer comes out last digit first and is printed turned back.
-    ["--reverse", "--reverse-answer", "--decoder", "feedback"],
-    ["--decoder", "feedback"],
+    (["--reverse", "--reverse-answer", "--decoder", "feedback"], 0.5),
+    (["--decoder", "feedback"], 0.7),
 ])
-def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, capsys, tmp_path):
+def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, capsys, tmp_path):
     # The tutorial's data and budget (30 epochs of 1000, batch 10). Most seeds get every answer right;
-    # a few stop far short in this budget (docs/addition_seq2seq.md), so the bound is the one that held
-    # on every seed measured on both backends: more than half the answers right.
+    # some stop far short in this budget (docs/addition_seq2seq.md), so each bound is one that held on
+    # every seed measured on both backends.
     document = run_script(addition_seq2seq, ["--quiet", *flags], tmp_path)
-    assert document["metrics"]["exact_match"] >= 0.5
+    assert document["metrics"]["exact_match"] >= at_least
 
 
 @extended

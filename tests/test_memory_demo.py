@@ -207,7 +207,6 @@ def _weights_after_3_epochs_at_lag_1000():
     return model.get_weights()
 
 
-@slow
 @both_backends
 def test_the_same_seed_trains_the_same_weights_at_lag_1000():
     """With TimeDistributed(Dense) the output kernel's gradient varied from run to run at this length."""
