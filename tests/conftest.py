@@ -90,10 +90,10 @@ def extended_on_jax(test):
 
 
 slow = pytest.mark.slow
-"""A reproduction at a tutorial's own settings, or a documented fix, held to a bound that every
-seed measured on both backends met (the experiment's docs page gives their figures): another CPU's
-rounding can move a run as another seed does, so one seed's figure would not do. The README's test
-command runs them on both backends."""
+"""A reproduction at a tutorial's own settings, or a documented fix, on a fixed seed, held to a
+bound that every seed measured on both backends met (the experiment's docs page gives their
+figures): another CPU's rounding can move a run as another seed does, so one seed's figure would
+not do. The README's test command runs them on both backends."""
 
 
 fit_carries_state = pytest.mark.skipif(
