@@ -103,7 +103,8 @@ def test_state_is_reset_between_the_sequences_as_the_tutorial_does():
 @slow
 def test_full_bptt_with_the_long_lag_formulation_solves_the_tutorials_demo_on_ten_of_ten_seeds(tmp_path, capsys):
     # At the tutorial's settings full-bptt leaves a thin last-step margin on some seeds; long-lag,
-    # chosen on seeds 1-10, solved fresh seeds with wide margins on both backends (docs/memory_demo.md).
+    # chosen on seeds 1-10, solved fresh seeds on TensorFlow and seeds 1-10 on JAX, with wide margins
+    # (docs/memory_demo.md).
     result = run_script(memory_demo, ["--formulation", "long-lag", "--trials", "10", "--quiet"], tmp_path)
     assert result["metrics"]["trials"] == 10
     assert result["metrics"]["solved_trials"] == 10
