@@ -56,8 +56,8 @@ def recurrent_floats(batch: int, steps: int, units: int) -> int:
 
 
 def stream_floats(epoch_floats: int, epochs: int, steps_per_epoch: int) -> int:
-    """Floats the training loop holds for a run of fresh epochs: the epochs of one compiled call,
-    collected and then stacked (and cast) into one array, plus the evaluation set of one epoch."""
+    """Floats the training loop holds for a run of fresh epochs: one compiled call's epochs, and the
+    backend's copy of them, while the next call's epochs are stacked, plus an evaluation set of one epoch."""
     held = epochs_per_call(epochs, steps_per_epoch, FLOAT_BYTES * epoch_floats)
     return 3 * held * epoch_floats + epoch_floats
 

@@ -10,10 +10,11 @@ and tests can show both compute the same weights.
 
 from __future__ import annotations
 
+import itertools
 import math
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import keras
 import numpy as np
@@ -28,7 +29,9 @@ EpochSource = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 METRICS = (None, "categorical", "binary")
 LOOPS = ("fast", "plain")
-STEPS_PER_CALL = 4096
+STEPS_PER_CALL = 1024
+"""Few enough that drawing each call's epochs mostly overlaps the call before it, many enough that a
+call's own fixed cost is small beside its steps."""
 BYTES_PER_CALL = 256 * 2**20
 
 
@@ -81,7 +84,7 @@ def _compiled_for(model: keras.Model, metric: str | None) -> Any:
 def epochs_per_call(epochs: int, steps_per_epoch: int, epoch_bytes: int) -> int:
     """How many epochs' data `train` stacks into one compiled call: as many as fit STEPS_PER_CALL
     steps and BYTES_PER_CALL bytes (at least one), split into calls of equal size, because each
-    new size is compiled anew (on JAX): 5000 epochs run as 2 x 2500, not 4096 + 904."""
+    new size is compiled anew (on JAX): 5000 epochs of one step run as 5 x 1000, not 4 x 1024 + 904."""
     most = max(1, min(STEPS_PER_CALL // max(1, steps_per_epoch), BYTES_PER_CALL // max(1, epoch_bytes)))
     return math.ceil(epochs / math.ceil(epochs / most))
 
@@ -100,6 +103,30 @@ def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size
     yb = keras.KerasTensor((batch_size, *y.shape[1:]), "float32")  # the loop trains on float32 targets
     model.compute_loss(x=xb, y=yb, y_pred=model(xb, training=False), training=False)
     reset_states(model)
+
+
+def _stacked_epochs(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count: int, batch_size: int,
+                    first_x: np.ndarray, first_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The next `count` epochs as one array of batches each, x in the first epoch's dtype, y as float32."""
+    xs = np.empty((count, *first_x.shape), first_x.dtype)
+    ys = np.empty((count, *first_y.shape), np.float32)
+    for i in range(count):
+        x, y = next(epochs_data)
+        if x.shape != first_x.shape or y.shape != first_y.shape:
+            raise MisuseError("every epoch must have the same shapes as the first")
+        xs[i], ys[i] = x, y
+    return (xs.reshape((-1, batch_size) + first_x.shape[1:]), ys.reshape((-1, batch_size) + first_y.shape[1:]))
+
+
+def _record(history: History, losses: Any, scores: Any, done: int, steps_per_epoch: int, metric: str | None,
+            bar: keras.utils.Progbar | None, epochs: int) -> None:
+    """Add one call's per-epoch means to `history` (waiting for the call to finish) and show progress."""
+    losses = np.asarray(losses).reshape(-1, steps_per_epoch).mean(axis=1)
+    history.loss.extend(float(v) for v in losses)
+    if metric:
+        history.accuracy.extend(float(v) for v in np.asarray(scores).reshape(-1, steps_per_epoch).mean(axis=1))
+    if bar:
+        bar.update(done, values=[("loss", float(losses[-1]))], finalize=done == epochs)
 
 
 def train(
@@ -137,27 +164,19 @@ def train(
     compiled = _compiled_for(model, metric)
     bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
     history = History()
-    pending = [(first_x, first_y)]
+    epochs_data = itertools.chain([(first_x, first_y)], iter(next_epoch, None))
+    in_flight = None
     done = 0
     while done < epochs:
         count = min(per_call, epochs - done)
-        while len(pending) < count:
-            x, y = next_epoch()
-            if x.shape != first_x.shape or y.shape != first_y.shape:
-                raise MisuseError("every epoch must have the same shapes as the first")
-            pending.append((x, y))
-        xs = np.concatenate([x for x, _ in pending]).reshape((-1, batch_size) + first_x.shape[1:])
-        ys = np.concatenate([y for _, y in pending]).reshape((-1, batch_size) + first_y.shape[1:])
-        losses, scores = compiled.run(xs, ys.astype(np.float32), np.tile(keep_state, count))
-        losses = losses.reshape(count, steps_per_epoch).mean(axis=1)
-        history.loss.extend(float(v) for v in losses)
-        if metric:
-            scores = scores.reshape(count, steps_per_epoch).mean(axis=1)
-            history.accuracy.extend(float(v) for v in scores)
+        # Drawn while the previous call trains: on JAX a call returns before its steps are done.
+        xs, ys = _stacked_epochs(epochs_data, count, batch_size, first_x, first_y)
+        results = compiled.run(xs, ys, np.tile(keep_state, count))
+        if in_flight:
+            _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
         done += count
-        pending = []
-        if bar:
-            bar.update(done, values=[("loss", float(losses[-1]))], finalize=done == epochs)
+        in_flight = (*results, done)
+    _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
     reset_states(model)
     return history
 

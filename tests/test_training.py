@@ -139,6 +139,20 @@ def test_same_seed_same_numbers():
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_run_split_into_calls_trains_as_one_call_does(monkeypatch):
+    """Each call's epochs are drawn while the call before it trains; the split must change nothing."""
+    whole, split = _stateful_model(4), _stateful_model(4)
+    whole_history = training.train(whole, echo_source(9, sequences=2), 4, 5, sequence_samples=10,
+                                   metric="categorical", progress=False)
+    monkeypatch.setattr(training, "STEPS_PER_CALL", 4)
+    assert training.epochs_per_call(4, 4, 1) == 1, "the control: one epoch of 4 steps a call"
+    split_history = training.train(split, echo_source(9, sequences=2), 4, 5, sequence_samples=10,
+                                   metric="categorical", progress=False)
+    assert _max_weight_difference(whole, split) < 1e-6
+    np.testing.assert_allclose(split_history.loss, whole_history.loss, rtol=1e-6)
+    np.testing.assert_allclose(split_history.accuracy, whole_history.accuracy, atol=1e-6)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(epochs=0, batch_size=5), "epochs"),
     (dict(epochs=1, batch_size=3), "multiple of batch_size"),

@@ -45,8 +45,12 @@ class CompiledSteps(CompiledStepsBase):
         self._train = jax.jit(self._train_scan)
         self._predict = jax.jit(self._predict_scan)
 
-    def run(self, xs: np.ndarray, ys: np.ndarray, keep_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Train on batches xs[i], ys[i] in order; the state is zeroed before step i where keep_state[i] is 0."""
+    def run(self, xs: np.ndarray, ys: np.ndarray, keep_state: np.ndarray) -> tuple[jax.Array, jax.Array]:
+        """Train on batches xs[i], ys[i] in order; the state is zeroed before step i where keep_state[i] is 0.
+
+        Returns each step's loss and score as soon as the steps are queued, not when they are done
+        (JAX dispatches asynchronously): `np.asarray` of them waits.
+        """
         model = self.model
         carry = tuple(_values(group) for group in (model.trainable_variables, model.non_trainable_variables,
                                                    self.states, model.optimizer.variables))
@@ -55,7 +59,7 @@ class CompiledSteps(CompiledStepsBase):
         for group, values in zip((model.trainable_variables, model.non_trainable_variables, self.states,
                                   model.optimizer.variables), carry):
             _assign(group, values)
-        return np.asarray(losses), np.asarray(scores)
+        return losses, scores
 
     def predict(self, xs: np.ndarray, keep_state: np.ndarray) -> np.ndarray:
         """The outputs for batches xs[i] in order, with the same state resets as `run`."""
