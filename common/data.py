@@ -10,7 +10,6 @@ import random
 from math import ceil, log10
 
 import numpy as np
-import pandas as pd
 
 from common.checks import MisuseError, require_int, require_positive_int
 
@@ -93,7 +92,10 @@ def frame_windows_pandas(sequence: np.ndarray, n_in: int, n_out: int) -> tuple[n
     """The echo tutorial's `to_supervised`: lagged copies with pandas `shift`, incomplete rows dropped.
 
     Window t holds steps t-n_in+1..t; its target is the window's first (oldest) `n_out` steps.
+    The scripts frame with `frame_windows`; this is the reference it is tested against.
     """
+    import pandas as pd  # only here: importing pandas costs a short run's start-up more than framing
+
     sequence = np.asarray(sequence)
     _check_framing(sequence, n_in, n_out)
     frame = pd.DataFrame(sequence)

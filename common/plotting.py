@@ -4,17 +4,24 @@ across a lag, an adder's accuracy against width."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Sequence
 
-import matplotlib
-import matplotlib.ticker
 import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from common.training import History  # noqa: E402
 from common.checks import MisuseError
+from common.training import History
+
+
+def _pyplot() -> ModuleType:
+    """matplotlib's pyplot, drawing to files only, imported when the first picture is drawn: most
+    runs draw none, and importing it costs a large part of a short run's start-up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
 
 
 def plot_history(history: History, path: Path, title: str) -> None:
@@ -22,6 +29,7 @@ def plot_history(history: History, path: Path, title: str) -> None:
     if not isinstance(history, History) or not history.loss:
         raise MisuseError("history must be a History with at least one epoch of loss")
     curves = history.as_dict()
+    plt = _pyplot()
     figure, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.6), squeeze=False)
     epochs = range(1, len(history.loss) + 1)
     for axis, (name, values) in zip(axes[0], curves.items()):
@@ -47,6 +55,7 @@ def plot_cell_states(states: np.ndarray, units: Sequence[int], path: Path, title
     states = np.asarray(states)
     if states.ndim != 3 or states.shape[0] != 2:
         raise MisuseError(f"states must have shape (2, steps, units), got {states.shape}")
+    plt = _pyplot()
     figure, (cells, gaps) = plt.subplots(1, 2, figsize=(11, 3.8))
     steps = np.arange(1, states.shape[1] + 1)
     for colour, unit in enumerate(units):
@@ -70,6 +79,9 @@ def plot_exact_by_width(curves: dict[str, dict[int, float]], path: Path, title: 
     one point per width measured."""
     if not curves or not all(curves.values()):
         raise MisuseError("curves must hold at least one curve, each with at least one width")
+    plt = _pyplot()
+    from matplotlib.ticker import ScalarFormatter
+
     figure, axis = plt.subplots(figsize=(7, 4))
     for label, rates in curves.items():
         widths = sorted(rates)
@@ -77,7 +89,7 @@ def plot_exact_by_width(curves: dict[str, dict[int, float]], path: Path, title: 
     every = sorted({width for rates in curves.values() for width in rates})
     axis.set_xscale("log", base=2)
     axis.set_xticks([2**k for k in range(every[0].bit_length() - 1, every[-1].bit_length())])
-    axis.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    axis.xaxis.set_major_formatter(ScalarFormatter())
     axis.set_ylim(-0.02, 1.02)
     axis.set_xlabel("operand width (bits)")
     axis.set_ylabel("exact-match rate")

@@ -1,5 +1,6 @@
 """Both backends: the JAX loop trains as TensorFlow's `fit` does, state carried; models move
-between backends; distribution; backend refusal; a JAX run that needs no TensorFlow.
+between backends; distribution; backend refusal; a JAX run that needs no TensorFlow; a run that
+imports none of the libraries of Keras's optional integrations.
 
 These tests run the TensorFlow side in this process and start JAX in subprocesses, so they run
 once, in the TensorFlow pass.
@@ -14,7 +15,7 @@ import pytest
 
 import addition_mlp
 import binary_addition
-from common import models, session, training
+from common import backends, models, session, training
 from conftest import ROOT, echo_source, extended, once, run_python
 
 pytestmark = once
@@ -67,6 +68,28 @@ def test_torch_is_refused_in_one_line_before_anything_runs(tmp_path):
     assert done.stderr.strip() == ("addition_mlp.py: error: KERAS_BACKEND=torch is not supported: "
                                    "use one of tensorflow, jax")
     assert done.stdout == "" and not out.exists()
+
+
+# A run as a user starts it (argv[1]: its --plot path, or none); then which of argv[2:] it imported.
+IMPORTED_BY_A_RUN = """
+import sys
+import addition_mlp
+plot = ["--plot", sys.argv[1]] if sys.argv[1] != "none" else []
+assert addition_mlp.main(["--epochs", "2", "--quiet", *plot]) == 0
+print(sorted({name.split(".")[0] for name, module in sys.modules.items() if module is not None} & set(sys.argv[2:])))
+"""
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_a_run_imports_none_of_the_libraries_of_kerass_optional_integrations(backend, tmp_path):
+    done = run_python(IMPORTED_BY_A_RUN, "none", *backends.KERAS_EXTRAS, backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    picture = tmp_path / "curves.png"
+    done = run_python(IMPORTED_BY_A_RUN, picture, *backends.KERAS_EXTRAS, backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "['matplotlib']", "imported where the suite draws"
+    assert picture.read_bytes().startswith(b"\x89PNG")
 
 
 # On JAX: train and save addition_mlp's model as a user would (argv[1]), then load it and the

@@ -11,7 +11,8 @@ else TensorFlow. Each supported backend has one module here with the same names:
 
 `prepare()` runs before Keras is first imported (from `common/__init__.py`): it refuses a backend
 the suite does not support, in one line with exit status 2, quiets the TensorFlow start-up log,
-keeps TensorFlow out of a JAX run, and keeps JAX's compiled programs on disk for the next run.
+keeps TensorFlow out of a JAX run, keeps JAX's compiled programs on disk for the next run, and
+imports Keras without the libraries of its optional integrations.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from pathlib import Path
 from types import ModuleType
 
 SUPPORTED = ("tensorflow", "jax")
+KERAS_EXTRAS = ("sklearn", "matplotlib", "IPython", "pandas")
+"""What Keras imports at start-up, when installed, for integrations the suite never uses: its
+scikit-learn wrappers, image-gallery plots, notebook display and pandas inputs to `fit`."""
 STRATEGIES = ("default", "mirrored")
 """default: one device; mirrored: data-parallel replicas over every GPU, else every CPU device."""
 
@@ -42,7 +46,8 @@ def configured() -> str:
 
 def prepare() -> None:
     """Refuse an unsupported backend before anything runs; quiet TensorFlow's C++ start-up log;
-    on JAX, make TensorFlow unimportable and turn on the compilation cache.
+    on JAX, make TensorFlow unimportable and turn on the compilation cache; then import Keras
+    without its optional integrations.
 
     TF_CPP_MIN_LOG_LEVEL is only read when TensorFlow loads, so it is set here, before Keras
     imports it; a value the user set is kept. On JAX, Keras would still import TensorFlow
@@ -61,6 +66,26 @@ def prepare() -> None:
         if "tensorflow" not in sys.modules:
             sys.modules["tensorflow"] = None  # `import tensorflow` now raises ImportError
         _keep_jax_compilations()
+    _import_keras_without(KERAS_EXTRAS)
+
+
+def _import_keras_without(names: tuple[str, ...]) -> None:
+    """Import Keras while `names` cannot be imported, then let them be imported again.
+
+    Keras imports each of them at start-up whenever it is installed, only to offer an integration
+    of its own (`KERAS_EXTRAS`); together they are a large part of the time Keras takes to import,
+    on every run and either backend (docs/speed.md). Keras treats a library that fails to import as
+    absent and goes without that integration. The suite imports matplotlib itself, when it draws.
+    """
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # `import name` now raises ImportError
+    try:
+        import keras  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
 
 
 def jax_cache_folder() -> Path:
