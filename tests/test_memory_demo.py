@@ -9,7 +9,7 @@ import pytest
 
 import memory_demo
 from common import memory, models, reporting, session, training
-from conftest import both_backends, extended, fit_carries_state, refused, run_script, slow
+from conftest import both_backends, extended, fit_carries_state, only_on_tensorflow, refused, run_script, slow
 
 
 def test_the_tutorials_sequences_and_pairs():
@@ -141,9 +141,22 @@ def test_long_lag_solves_lag_10_where_full_bptt_alone_does_not(tmp_path):
 
 @slow
 @both_backends
-def test_long_lag_solves_lag_100_on_every_seed_tried(tmp_path):
-    # The documented command with 3 trials instead of 5; it solved every seed measured on both
-    # backends (docs/memory_demo.md).
+def test_long_lag_with_a_shortcut_solves_lag_100_on_every_seed_tried(tmp_path):
+    # The documented command with 3 trials instead of 30: it solved seeds 1-60 on both backends, every
+    # last-step margin at least 0.98 (docs/memory_demo.md).
+    argv = ["--formulation", "long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--shortcut", "32",
+            "--trials", "3"]
+    metrics = run_script(memory_demo, [*argv, "--quiet"], tmp_path)["metrics"]
+    assert metrics["solved_trials"] == 3
+    assert min(min(trial["last_step_margins"]) for trial in metrics["per_trial"]) >= 0.5
+
+
+@slow
+@only_on_tensorflow
+def test_long_lag_without_a_shortcut_solves_lag_100_on_tensorflow(tmp_path):
+    # Seeds 1-30 solved on TensorFlow on two machines; on JAX 27 of 30 on a CPU without AVX-512, the
+    # three others stuck at even odds for the last steps, so JAX is held to the shortcut test above
+    # (docs/memory_demo.md).
     argv = ["--formulation", "long-lag", "--lag", "100", "--batch-size", "2", "--epochs", "600", "--trials", "3"]
     assert run_script(memory_demo, [*argv, "--quiet"], tmp_path)["metrics"]["solved_trials"] == 3
 
