@@ -14,6 +14,7 @@ machine.
     python3 benchmarks/speed.py                      # the tutorials' settings
     python3 benchmarks/speed.py --epochs-fraction 0.1 --only echo_full memory_demo
     python3 benchmarks/speed.py --skip-plain         # the project's loop only: the backends compared
+    python3 benchmarks/speed.py --skip-plain --repeats 3   # medians of three rounds: for a noisy machine
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import platform
+import statistics
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -81,6 +83,19 @@ def jax_cache_env(folder: str) -> dict[str, str]:
             "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
 
 
+def timed_rounds(script: str, argv: list[str], seed: int, repeats: int) -> dict[str, list[dict]]:
+    """`repeats` rounds of the project's loop: TensorFlow, JAX with an empty compilation cache, JAX
+    with what that run compiled; one run at a time, round after round, so that a machine whose speed
+    drifts slows every configuration alike. Returns each configuration's runs in order."""
+    runs: dict[str, list[dict]] = {backend: [] for backend in (*BACKENDS, JAX_WARM)}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as jax_cache:  # empty for the first JAX run, filled by it
+            for backend, done in runs.items():
+                done.append(run_script(script, argv, seed, loop="fast", backend=backend.split()[0],
+                                       env=jax_cache_env(jax_cache)))
+    return runs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -90,50 +105,59 @@ def main() -> int:
                         help="train this fraction of each tutorial's epochs (a quick look)")
     parser.add_argument("--skip-plain", action="store_true",
                         help="leave out the tutorials' loop: only the backends compared")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run the project's loop this many rounds and report each time's median "
+                             "(the tutorials' loop runs once)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     if not 0 < args.epochs_fraction <= 1:
         parser.error(f"--epochs-fraction {args.epochs_fraction}: must be in (0, 1]")
+    if args.repeats < 1:
+        parser.error(f"--repeats {args.repeats}: must be at least 1")
 
     chosen = [e for e in EXPERIMENTS if not args.only or e.name in args.only]
     header = ["experiment", "backend", "epochs", "plain fit() loop s", "project loop s", "ratio",
               "project loop, whole process s", "figures"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    print(f"# {platform.node()}: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    print(f"# {platform.node()}: {platform.processor() or platform.machine()}, python {platform.python_version()}"
+          + (f"; project loop: median of {args.repeats} runs" if args.repeats > 1 else ""))
     print(lines[0])
     print(lines[1])
-    fast_runs: dict[tuple[str, str], dict] = {}
+    medians: dict[tuple[str, str], dict[str, float]] = {}
     for experiment in chosen:
         epochs = max(1, round(experiment.epochs * args.epochs_fraction))
         argv = [*experiment.argv, "--epochs", str(epochs)]
-        with tempfile.TemporaryDirectory() as jax_cache:  # empty for the first JAX run, filled by it
-            for backend in (*BACKENDS, JAX_WARM):
-                fast = fast_runs[experiment.name, backend] = run_script(
-                    experiment.script, argv, args.seed, loop="fast", backend=backend.split()[0],
-                    env=jax_cache_env(jax_cache))
-                plain_seconds, ratio, figures = "-", "-", "-"
-                if backend == JAX_WARM:
-                    figures = "first run's: " + compare(fast_runs[experiment.name, "jax"]["metrics"], fast["metrics"])
-                elif experiment.stateful and backend == "jax" and not args.skip_plain:
-                    figures = "no plain loop: fit drops the state"
-                elif backend in BACKENDS and not args.skip_plain:
-                    with tempfile.TemporaryDirectory() as own_cache:
-                        plain = run_script(experiment.script, argv, args.seed, loop="plain", backend=backend,
-                                           env=jax_cache_env(own_cache))
-                    plain_seconds = f"{plain['train_seconds']:.1f}"
-                    ratio = f"{plain['train_seconds'] / fast['train_seconds']:.1f}x"
-                    figures = compare(plain["metrics"], fast["metrics"])
-                row = [experiment.name, backend, str(epochs), plain_seconds, f"{fast['train_seconds']:.1f}", ratio,
-                       f"{fast['process_seconds']:.1f}", figures]
-                lines.append("| " + " | ".join(row) + " |")
-                print(lines[-1], flush=True)
+        rounds = timed_rounds(experiment.script, argv, args.seed, args.repeats)
+        for backend, runs in rounds.items():
+            fast = runs[0]
+            median = medians[experiment.name, backend] = {
+                key: statistics.median(run[key] for run in runs) for key in ("train_seconds", "process_seconds")}
+            plain_seconds, ratio, figures = "-", "-", "-"
+            if backend == JAX_WARM:
+                figures = "first run's: " + compare(rounds["jax"][0]["metrics"], fast["metrics"])
+            elif experiment.stateful and backend == "jax" and not args.skip_plain:
+                figures = "no plain loop: fit drops the state"
+            elif not args.skip_plain:
+                with tempfile.TemporaryDirectory() as own_cache:
+                    plain = run_script(experiment.script, argv, args.seed, loop="plain", backend=backend,
+                                       env=jax_cache_env(own_cache))
+                plain_seconds = f"{plain['train_seconds']:.1f}"
+                ratio = f"{plain['train_seconds'] / median['train_seconds']:.1f}x"
+                figures = compare(plain["metrics"], fast["metrics"])
+            repeated = [compare(fast["metrics"], run["metrics"]) for run in runs[1:]]
+            if any(outcome != "same" for outcome in repeated):
+                figures += "; NOT the same run after run: " + "; ".join(repeated)
+            row = [experiment.name, backend, str(epochs), plain_seconds, f"{median['train_seconds']:.1f}", ratio,
+                   f"{median['process_seconds']:.1f}", figures]
+            lines.append("| " + " | ".join(row) + " |")
+            print(lines[-1], flush=True)
     lines += ["", "JAX against TensorFlow, the project's loop (above 1: JAX faster):", "",
               "| experiment | training, first run | whole process, first run | training, cached | "
               "whole process, cached |", "|---|---|---|---|---|"]
     for experiment in chosen:
-        tf_run = fast_runs[experiment.name, "tensorflow"]
-        ratios = [tf_run[key] / fast_runs[experiment.name, backend][key]
+        tf_run = medians[experiment.name, "tensorflow"]
+        ratios = [tf_run[key] / medians[experiment.name, backend][key]
                   for backend in ("jax", JAX_WARM) for key in ("train_seconds", "process_seconds")]
         lines.append(f"| {experiment.name} | " + " | ".join(f"{ratio:.2f}x" for ratio in ratios) + " |")
     print("\n".join(lines[-len(chosen) - 4:]))
