@@ -107,7 +107,7 @@ def main() -> int:
                         help="leave out the tutorials' loop: only the backends compared")
     parser.add_argument("--repeats", type=int, default=1,
                         help="run the project's loop this many rounds and report each time's median "
-                             "(the tutorials' loop runs once)")
+                             "(the tutorials' loop runs once, after them: its ratio is to the median)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()

@@ -88,27 +88,10 @@ def _check_framing(sequence: np.ndarray, n_in: int, n_out: int) -> None:
         )
 
 
-def frame_windows_pandas(sequence: np.ndarray, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """The echo tutorial's `to_supervised`: lagged copies with pandas `shift`, incomplete rows dropped.
-
-    Window t holds steps t-n_in+1..t; its target is the window's first (oldest) `n_out` steps.
-    The scripts frame with `frame_windows`; this is the reference it is tested against.
-    """
-    import pandas as pd  # only here: importing pandas costs a short run's start-up more than framing
-
-    sequence = np.asarray(sequence)
-    _check_framing(sequence, n_in, n_out)
-    frame = pd.DataFrame(sequence)
-    frame = pd.concat([frame.shift(n_in - i - 1) for i in range(n_in)], axis=1).dropna()
-    values = frame.to_numpy()
-    width = sequence.shape[1]
-    x = values.reshape(len(values), n_in, width)
-    y = values[:, : n_out * width].reshape(len(values), n_out, width)
-    return x, y
-
-
 def frame_windows(sequence: np.ndarray, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """The same windows as `frame_windows_pandas`, by fancy indexing, in the input's dtype."""
+    """The echo tutorial's `to_supervised` (lagged copies with pandas `shift`, incomplete rows
+    dropped) by fancy indexing, in the input's dtype: window t holds steps t-n_in+1..t, and its
+    target is the window's first (oldest) `n_out` steps. The tests check it against pandas."""
     sequence = np.asarray(sequence)
     _check_framing(sequence, n_in, n_out)
     starts = np.arange(len(sequence) - n_in + 1)[:, None]

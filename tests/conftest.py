@@ -106,6 +106,17 @@ once = pytest.mark.skipif(
     reason="starts both backends in subprocesses itself: run in the TensorFlow pass only")
 
 
+def tutorial_framing(sequence, n_in, n_out):
+    """The echo tutorial's own `to_supervised`, with pandas: lagged copies by `shift`, incomplete
+    rows dropped; the reference `data.frame_windows` is checked against."""
+    import pandas as pd
+
+    frame = pd.DataFrame(sequence)
+    values = pd.concat([frame.shift(n_in - i - 1) for i in range(n_in)], axis=1).dropna().to_numpy()
+    width = sequence.shape[1]
+    return values.reshape(len(values), n_in, width), values[:, : n_out * width].reshape(len(values), n_out, width)
+
+
 def echo_source(seed, n_values=20, sequences=1):
     """Epochs of `sequences` random 12-long sequences framed into 10 windows of 3, from Python's
     random: the same numbers on every backend."""

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from common import data, echo, encoding, models
+from conftest import tutorial_framing
 
 
 def test_default_windows_are_the_tutorials_pandas_framing():
     sequence = data.random_sequence(25, 100, random.Random(1))
     x, y, expected = echo.sequence_windows(echo.EchoTask(), sequence)
-    tutorial_x, tutorial_y = data.frame_windows_pandas(encoding.one_hot(sequence, 100), 5, 5)
+    tutorial_x, tutorial_y = tutorial_framing(encoding.one_hot(sequence, 100), 5, 5)
     np.testing.assert_array_equal(x, tutorial_x)
     np.testing.assert_array_equal(y, tutorial_y)
     assert x.shape == (21, 5, 100)
