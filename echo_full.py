@@ -12,49 +12,60 @@ from __future__ import annotations
 
 import random
 
-from common import cli, echo, experiment, models, reporting, session, training
+from common.runtime.startup import prepare_backend
 
-TUTORIAL_BATCH = 7
+prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
+
+from common import echo, models, reporting, training  # noqa: E402
+from common.runtime import cli  # noqa: E402
+from common.runtime.options import echo as echo_options  # noqa: E402
+from common.runtime.run import Run  # noqa: E402
+
+# The tutorial's settings; each is a flag (python3 echo_full.py --help shows them all).
+EPOCHS = 500  # one fresh random sequence per epoch
+BATCH_SIZE = 7  # the 21 windows of a sequence in 3 batches
+UNITS = 20
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser("echo_full.py", __doc__.splitlines()[0], epochs=500)
-    echo.add_arguments(parser, "full", units=20)
-    args = cli.parse_args(parser, argv)
-    task, batch_size = echo.task_from_args(parser, args, "full", TUTORIAL_BATCH)
+    args = echo_options.parse("echo_full.py", __doc__.splitlines()[0], argv, "full", EPOCHS, UNITS, BATCH_SIZE)
+    task = echo.EchoTask(length=args.length, n_values=args.values, n_in=args.n_in, n_out=args.n_in,
+                         encoding=args.encoding, mask=args.mask)
     # The state is reset after each sequence's windows; a stateless model has no state to reset.
-    sequence_samples = None if args.stateless else task.samples_per_sequence
+    reset_after = None if args.stateless else task.samples_per_sequence
 
-    # Data: one fresh random sequence per epoch, one-hot encoded and framed into its windows.
-    rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
+    with Run("echo_full.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+        # Data: one fresh random sequence per epoch, one-hot encoded and framed into its windows.
+        rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
-    def next_epoch():
-        x, y, _ = echo.draw_windows(task, 1, rng)
-        return x, y
+        def fresh_sequence():
+            x, y, _ = echo.draw_windows(task, 1, rng)
+            return x, y
 
-    # Model: a stateful LSTM(20) of fixed batch shape -> TimeDistributed softmax, one output per step
-    # (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
-    def build():
-        return models.echo_full(batch_size, task.n_in, task.width, args.units, stateful=not args.stateless,
-                                mask_value=task.pad_value if task.mask else None, linear=task.encoding == "linear")
+        # Model: a stateful LSTM(20) of fixed batch shape -> TimeDistributed softmax, one output per
+        # step (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
+        model = run.model(models.echo_full(args.batch_size, task.n_in, task.width, args.units,
+                                           stateful=not args.stateless,
+                                           mask_value=task.pad_value if task.mask else None,
+                                           linear=task.encoding == "linear"))
 
-    # Train: one sequence per epoch, its windows in order, the state reset after each sequence.
-    def train(model):
-        return training.train(model, next_epoch, args.epochs, batch_size, sequence_samples,
-                              metric="categorical" if task.encoding == "onehot" else None,
-                              progress=not args.quiet, loop=args.loop)
+        # Train: each epoch one fresh sequence, its windows in order in batches of 7, then the
+        # state reset, as the tutorial's model.fit(...); model.reset_states() does.
+        if run.training:
+            run.trained(training.train(model, fresh_sequence, epochs=args.epochs, batch_size=args.batch_size,
+                                       reset_after=reset_after,
+                                       metric="categorical" if task.encoding == "onehot" else None,
+                                       progress=not args.quiet, loop=args.loop))
 
-    # Evaluate on fresh sequences, state reset before each; show the first as the tutorial does.
-    def evaluate(model):
+        # Evaluate on fresh sequences, state reset before each; show the first as the tutorial does.
         x, _, expected = echo.draw_windows(task, args.eval_sequences, rng)
-        predicted = echo.decode(task, training.predict(model, x, batch_size, sequence_samples))
+        predicted = echo.decode(task, training.predict(model, x, args.batch_size, reset_after))
         metrics = echo.score(expected, predicted)
         rows = [echo.window_row(e, p) for e, p in zip(expected, predicted)]
         print("\n".join(reporting.first_rows(rows, task.samples_per_sequence)))
         print(reporting.summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
-        return metrics
-
-    return experiment.run(args, "echo_full.py", build, train, evaluate, session.config_of(args, batch_size=batch_size))
+        run.finish(metrics, model)
+    return 0
 
 
 if __name__ == "__main__":

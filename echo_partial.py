@@ -12,51 +12,61 @@ from __future__ import annotations
 
 import random
 
-from common import cli, echo, experiment, models, reporting, session, training
+from common.runtime.startup import prepare_backend
 
-TUTORIAL_BATCH = None  # one batch of all 21 windows per sequence
+prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
+
+from common import echo, models, reporting, training  # noqa: E402
+from common.runtime import cli  # noqa: E402
+from common.runtime.options import echo as echo_options  # noqa: E402
+from common.runtime.run import Run  # noqa: E402
+
+# The tutorial's settings; each is a flag (python3 echo_partial.py --help shows them all).
+EPOCHS = 5000  # one fresh random sequence per epoch
+BATCH_SIZE = None  # all 21 windows of a sequence in one batch: one update per sequence
+UNITS = 150
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser("echo_partial.py", __doc__.splitlines()[0], epochs=5000)
-    echo.add_arguments(parser, "partial", units=150)
-    args = cli.parse_args(parser, argv)
-    task, batch_size = echo.task_from_args(parser, args, "partial", TUTORIAL_BATCH)
+    args = echo_options.parse("echo_partial.py", __doc__.splitlines()[0], argv, "partial", EPOCHS, UNITS,
+                              BATCH_SIZE)
+    task = echo.EchoTask(length=args.length, n_values=args.values, n_in=args.n_in, n_out=args.n_out,
+                         encoding=args.encoding, mask=args.mask)
     # The state is reset after each sequence's windows; a stateless model has no state to reset.
-    sequence_samples = None if args.stateless else task.samples_per_sequence
+    reset_after = None if args.stateless else task.samples_per_sequence
 
-    # Data: one fresh random sequence per epoch, framed into windows whose targets are their first items.
-    rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
+    with Run("echo_partial.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+        # Data: one fresh random sequence per epoch, framed into windows whose targets are their first items.
+        rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
 
-    def next_epoch():
-        x, y, _ = echo.draw_windows(task, 1, rng)
-        return x, y
+        def fresh_sequence():
+            x, y, _ = echo.draw_windows(task, 1, rng)
+            return x, y
 
-    # Model: encoder LSTM(150) -> RepeatVector(2) -> decoder LSTM(150) -> TimeDistributed softmax
-    # (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
-    def build():
-        return models.echo_partial(batch_size, task.n_in, task.n_out, task.width, args.units,
-                                   stateful=not args.stateless, mask_value=task.pad_value if task.mask else None,
-                                   linear=task.encoding == "linear")
+        # Model: encoder LSTM(150) -> RepeatVector(2) -> decoder LSTM(150) -> TimeDistributed softmax
+        # (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
+        model = run.model(models.echo_partial(args.batch_size, task.n_in, task.n_out, task.width, args.units,
+                                              stateful=not args.stateless,
+                                              mask_value=task.pad_value if task.mask else None,
+                                              linear=task.encoding == "linear"))
 
-    # Train: one sequence per epoch, one update per batch, the state reset after each sequence.
-    def train(model):
-        return training.train(model, next_epoch, args.epochs, batch_size, sequence_samples,
-                              metric="categorical" if task.encoding == "onehot" else None,
-                              progress=not args.quiet, loop=args.loop)
+        # Train: each epoch one fresh sequence, its 21 windows in one batch, then the state reset,
+        # as the tutorial's model.fit(...); model.reset_states() does.
+        if run.training:
+            run.trained(training.train(model, fresh_sequence, epochs=args.epochs, batch_size=args.batch_size,
+                                       reset_after=reset_after,
+                                       metric="categorical" if task.encoding == "onehot" else None,
+                                       progress=not args.quiet, loop=args.loop))
 
-    # Evaluate on fresh sequences, state reset before each; show the first as the tutorial does.
-    def evaluate(model):
+        # Evaluate on fresh sequences, state reset before each; show the first as the tutorial does.
         x, _, expected = echo.draw_windows(task, args.eval_sequences, rng)
-        predicted = echo.decode(task, training.predict(model, x, batch_size, sequence_samples))
+        predicted = echo.decode(task, training.predict(model, x, args.batch_size, reset_after))
         metrics = echo.score(expected, predicted)
         rows = [echo.window_row(e, p) for e, p in zip(expected, predicted)]
         print("\n".join(reporting.first_rows(rows, task.samples_per_sequence)))
         print(reporting.summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
-        return metrics
-
-    return experiment.run(args, "echo_partial.py", build, train, evaluate,
-                          session.config_of(args, batch_size=batch_size))
+        run.finish(metrics, model)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""What the seven scripts share. Imported before Keras: see `common.backends.prepare`."""
+"""What the seven scripts share: data, encoders, models, the training loop, reporting.
 
-from common.backends import prepare
-
-prepare()
+Importing a module here has no side effects; what must happen before Keras loads is done by the
+call to `common.runtime.startup.prepare_backend()` at the top of each script.
+"""

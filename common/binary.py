@@ -17,7 +17,8 @@ from typing import Callable
 import keras
 import numpy as np
 
-from common import backends, resources
+from common import backends
+from common.runtime import resources
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 from common.data import MAX_BITS
 from common.encoding import to_bits

@@ -9,18 +9,15 @@ its integers (-1 where padded) so that evaluation counts only real items.
 
 from __future__ import annotations
 
-import argparse
-import math
 import random
 from dataclasses import dataclass
 
 import numpy as np
 
-from common import cli, data, encoding, reporting, resources
+from common import data, encoding, reporting
 from common.checks import MisuseError, require_int, require_positive_int
 
 ENCODINGS = ("onehot", "linear")
-KINDS = ("full", "partial")
 LINEAR_PAD = -1.0
 """The linear encoding's padding value: outside the 0-1 range of real items."""
 
@@ -145,70 +142,3 @@ def window_row(expected: np.ndarray, predicted: np.ndarray) -> str:
     if real.all():
         return reporting.sequence_row(expected, predicted)
     return "Expected: %s Predicted %s" % (_shown(expected, real), _shown(predicted, real))
-
-
-def add_arguments(parser: argparse.ArgumentParser, kind: str, units: int) -> None:
-    """The echo scripts' own options; defaults are the tutorial's."""
-    if kind not in KINDS:
-        raise MisuseError(f"kind must be one of {KINDS}, got {kind!r}")
-    require_positive_int("units", units)
-    task = parser.add_argument_group("echo options")
-    task.add_argument("--length", type=cli.positive_int, default=25, help="items per random sequence")
-    task.add_argument("--values", type=cli.positive_int, default=100,
-                      help="size of the integer range: items are 0..VALUES-1")
-    task.add_argument("--n-in", type=cli.positive_int, default=5, help="items per input window")
-    if kind == "partial":
-        task.add_argument("--n-out", type=cli.positive_int, default=2,
-                          help="echo the first N_OUT items of each window (<= n_in)")
-    task.add_argument("--encoding", choices=ENCODINGS, default="onehot",
-                      help="onehot: classification (the tutorial); linear: 0-1 scaled ints, regression")
-    task.add_argument("--mask", action="store_true",
-                      help="pad and mask the incomplete first windows instead of dropping them")
-    task.add_argument("--stateless", action="store_true",
-                      help="stateless LSTM, batch 1 unless --batch-size: the tutorial's 'ignore state' extension")
-    task.add_argument("--batch-size", type=cli.positive_int, default=None,
-                      help="batch size (default: the tutorial's, 1 with --stateless); must divide the "
-                           "windows per sequence")
-    task.add_argument("--units", type=cli.positive_int, default=units, help="LSTM units per layer")
-    task.add_argument("--eval-sequences", type=cli.positive_int, default=100,
-                      help="fresh sequences the summary is computed over (rows show the first)")
-
-
-def task_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace, kind: str,
-                   tutorial_batch: int | None) -> tuple[EchoTask, int]:
-    """The task and batch size the arguments ask for, or one line on stderr and exit 2.
-
-    `tutorial_batch` None means one batch per sequence (the encoder-decoder's 21).
-    """
-    n_out = getattr(args, "n_out", args.n_in)
-    try:
-        task = EchoTask(args.length, args.values, args.n_in, n_out, args.encoding, args.mask)
-    except ValueError as error:
-        parser.error(str(error))
-    samples = task.samples_per_sequence
-    resources.require_fits(memory_need(task, args.batch_size or 1, args.units, args.epochs, args.eval_sequences),
-                           "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
-    if args.batch_size is not None:
-        batch = args.batch_size
-    elif args.stateless:
-        batch = 1
-    else:
-        batch = tutorial_batch or samples
-    if samples % batch:
-        small = [d for d in range(1, math.isqrt(samples) + 1) if samples % d == 0]
-        divisors = sorted(set(small + [samples // d for d in small]))
-        parser.error(f"batch size {batch} must divide the {samples} windows per sequence "
-                     f"(allowed: {', '.join(map(str, divisors))}); choose --batch-size")
-    return task, batch
-
-
-def memory_need(task: EchoTask, batch_size: int, units: int, epochs: int, eval_sequences: int) -> resources.Need:
-    """What a run of these settings holds at once, at most (`resources.require_fits` checks it)."""
-    samples = task.samples_per_sequence
-    sequence_floats = samples * (task.n_in + task.n_out) * task.width + task.length * task.width
-    return resources.Need(
-        array_floats=resources.stream_floats(sequence_floats, epochs, max(1, samples // batch_size))
-        + eval_sequences * sequence_floats,
-        parameters=2 * resources.lstm_parameters(units, task.width) + resources.dense_parameters(task.width, units),
-        recurrent_floats=2 * resources.recurrent_floats(batch_size, task.n_in, units),
-    )

@@ -18,7 +18,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import data, encoding, resources
+from common import data, encoding
+from common.runtime import resources
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 BPTT = ("step", "full")

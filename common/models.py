@@ -106,21 +106,27 @@ def _seq2seq_model(inputs: keras.KerasTensor, outputs: keras.KerasTensor) -> ker
 
 def echo_full(batch_size: int = 7, n_in: int = 5, width: int = 100, units: int = 20,
               stateful: bool = True, mask_value: float | None = None, linear: bool = False) -> keras.Model:
-    """LSTM(20, return_sequences) -> TimeDistributed(Dense softmax): one output per input step.
+    """The echo tutorial's many-to-many LSTM: a window in, the same window out, step by step.
 
-    `mask_value`: a Masking layer in front (the padded windows); `linear`: a Dense(1) regression
-    with mean squared error instead of the softmax, for 0-1 scaled items.
+    `mask_value`: skip the padding of incomplete windows; `linear`: write 0-1 scaled items
+    (a regression) instead of a softmax over the values.
     """
     for name, value in [("batch_size", batch_size), ("n_in", n_in), ("width", width), ("units", units)]:
         require_positive_int(name, value)
-    return _echo_model([layers.LSTM(units, return_sequences=True, stateful=stateful)],
-                       (batch_size, n_in, width), mask_value, linear)
+    stack = [
+        # A fixed batch shape: a stateful LSTM keeps one state per row of its batch, from batch to batch.
+        keras.Input(batch_shape=(batch_size, n_in, width)),
+        *([layers.Masking(mask_value=mask_value)] if mask_value is not None else []),
+        # An output at every step: step t of the output is to echo item t of the window.
+        layers.LSTM(units, return_sequences=True, stateful=stateful),
+    ]
+    return _with_echo_output(stack, width, linear)
 
 
 def echo_partial(batch_size: int = 21, n_in: int = 5, n_out: int = 2, width: int = 100,
                  units: int = 150, stateful: bool = True, mask_value: float | None = None,
                  linear: bool = False) -> keras.Model:
-    """Encoder LSTM(150) -> RepeatVector(n_out) -> decoder LSTM(150) -> TimeDistributed softmax.
+    """The echo tutorial's encoder-decoder: a window of `n_in` items in, its first `n_out` out.
 
     `mask_value` and `linear` as for `echo_full`.
     """
@@ -129,23 +135,29 @@ def echo_partial(batch_size: int = 21, n_in: int = 5, n_out: int = 2, width: int
         require_positive_int(name, value)
     if n_out > n_in:
         raise MisuseError(f"n_out={n_out} must be <= n_in={n_in}")
-    recurrent = [layers.LSTM(units, stateful=stateful), layers.RepeatVector(n_out),
-                 layers.LSTM(units, return_sequences=True, stateful=stateful)]
-    return _echo_model(recurrent, (batch_size, n_in, width), mask_value, linear)
+    stack = [
+        keras.Input(batch_shape=(batch_size, n_in, width)),
+        *([layers.Masking(mask_value=mask_value)] if mask_value is not None else []),
+        # The encoder reads the whole window into one vector, its last output.
+        layers.LSTM(units, stateful=stateful),
+        # That vector, repeated once per item to write: the output may be shorter than the input.
+        layers.RepeatVector(n_out),
+        # The decoder writes one item per step from it.
+        layers.LSTM(units, return_sequences=True, stateful=stateful),
+    ]
+    return _with_echo_output(stack, width, linear)
 
 
-def _echo_model(recurrent: list[layers.Layer], batch_shape: tuple[int, int, int], mask_value: float | None,
-                linear: bool) -> keras.Model:
-    """The echo tutorials' input and output around their recurrent layers, compiled as they compile."""
-    masking = [] if mask_value is None else [layers.Masking(mask_value=mask_value)]
+def _with_echo_output(stack: list, width: int, linear: bool) -> keras.Model:
+    """The echo tutorials' output layer after `stack`, compiled as they compile it: at each step a
+    softmax over the `width` values (categorical cross-entropy), or with `linear` one 0-1 scaled
+    value (mean squared error)."""
     if linear:
-        model = keras.Sequential([keras.Input(batch_shape=batch_shape), *masking, *recurrent,
-                                  layers.TimeDistributed(layers.Dense(1))])
+        model = keras.Sequential([*stack, layers.TimeDistributed(layers.Dense(1))])
         model.compile(loss="mean_squared_error", optimizer="adam")
-        return model
-    model = keras.Sequential([keras.Input(batch_shape=batch_shape), *masking, *recurrent,
-                              layers.TimeDistributed(layers.Dense(batch_shape[-1], activation="softmax"))])
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    else:
+        model = keras.Sequential([*stack, layers.TimeDistributed(layers.Dense(width, activation="softmax"))])
+        model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 
 

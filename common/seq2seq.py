@@ -24,7 +24,8 @@ from typing import Sequence
 import keras
 import numpy as np
 
-from common import data, encoding, models, resources
+from common import data, encoding, models
+from common.runtime import resources
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 OPERATORS = "+-*"

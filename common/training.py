@@ -1,17 +1,22 @@
-"""The tutorials' training schedules, run without one `model.fit` call per epoch.
+"""The tutorials' training schedule, and the same weight updates in one compiled call.
 
-The 2017 tutorials call `fit` once per epoch (and once per sequence for the stateful ones), then
-`reset_states()`. On Keras 3 each `fit` call costs tens of milliseconds of set-up, which is most of
-their run time. `train` performs exactly the same weight updates, in the same order, on the same
-data, with the same state resets, but runs whole runs of steps inside one compiled call of the
-backend's (`common/backends/`). `train_plain` is the tutorials' own way, kept so that benchmarks
-and tests can show both compute the same weights.
+A tutorial trains like this (`tutorial_loop` below): each epoch, draw fresh data; call `model.fit`
+on it, in batches taken in order; for the stateful tutorials, fit one sequence at a time and call
+`model.reset_states()` after each, so that one sequence's memory does not leak into the next.
+
+On Keras 3 each `fit` call costs tens of milliseconds of set-up, most of a tutorial's run time.
+`train` makes exactly the same updates, in the same order, on the same data, with the same resets,
+but runs up to a thousand steps inside one compiled call of the backend (`common/backends/`): the
+epochs' batches are stacked into one array, and beside them goes one number per batch, 1 to carry
+the LSTM state into the batch, 0 to start it from zeros, which is what `reset_states()` does. A
+test checks, on each backend, that both loops compute the same weights.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -37,10 +42,11 @@ BYTES_PER_CALL = 256 * 2**20
 
 @dataclass
 class History:
-    """Per-epoch means over the epoch's batches, as Keras reports them."""
+    """Per-epoch means over the epoch's batches, as Keras reports them, and the training's wall time."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    seconds: float = 0.0
 
     def as_dict(self) -> dict[str, list[float]]:
         curves = {"loss": self.loss}
@@ -55,20 +61,127 @@ def reset_states(model: keras.Model) -> None:
         variable.assign(ops.zeros(variable.shape, variable.dtype))
 
 
-def _check_schedule(x: np.ndarray, batch_size: int, sequence_samples: int | None) -> None:
+def _check_schedule(x: np.ndarray, batch_size: int, reset_after: int | None) -> None:
     require_positive_int("batch_size", batch_size)
     if len(x) == 0 or len(x) % batch_size:
         raise MisuseError(
             f"an epoch has {len(x)} samples; it must be a positive multiple of batch_size={batch_size}"
         )
-    if sequence_samples is not None:
-        require_positive_int("sequence_samples", sequence_samples)
-        if sequence_samples % batch_size or len(x) % sequence_samples:
+    if reset_after is not None:
+        require_positive_int("reset_after", reset_after)
+        if reset_after % batch_size or len(x) % reset_after:
             raise MisuseError(
-                f"sequence_samples={sequence_samples} must be a multiple of batch_size={batch_size} "
+                f"reset_after={reset_after} must be a multiple of batch_size={batch_size} "
                 f"and divide the {len(x)} samples of an epoch"
             )
 
+
+def tutorial_loop(
+    model: keras.Model,
+    next_epoch: EpochSource,
+    epochs: int,
+    batch_size: int,
+    reset_after: int | None = None,
+    progress: bool = False,
+) -> History:
+    """The tutorials' loop: one `fit` per epoch, or per sequence then `reset_states()`.
+
+    Batches are fed in generation order (`shuffle=False`) so that it computes exactly what
+    `train` computes; the data is freshly random each epoch either way.
+    """
+    started = time.perf_counter()
+    require_positive_int("epochs", epochs)
+    if stateful_variables(model) and not backends.current().FIT_CARRIES_STATE:
+        raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
+                         "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
+    history = History()
+    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    for epoch in range(epochs):
+        x, y = next_epoch()
+        _check_schedule(x, batch_size, reset_after)
+        size = reset_after or len(x)
+        losses, scores = [], []
+        for start in range(0, len(x), size):
+            fitted = model.fit(
+                x[start : start + size],
+                y[start : start + size],
+                epochs=1,
+                batch_size=batch_size,
+                shuffle=False,
+                verbose=0,
+            )
+            losses.append(fitted.history["loss"][0])
+            scores.extend(fitted.history.get("accuracy", []))
+            if reset_after is not None:
+                reset_states(model)
+        history.loss.append(float(np.mean(losses)))
+        if scores:
+            history.accuracy.append(float(np.mean(scores)))
+        if bar:
+            bar.update(epoch + 1, values=[("loss", history.loss[-1])], finalize=epoch + 1 == epochs)
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+def train(
+    model: keras.Model,
+    next_epoch: EpochSource,
+    epochs: int,
+    batch_size: int,
+    reset_after: int | None = None,
+    metric: str | None = None,
+    progress: bool = True,
+    loop: str = "fast",
+) -> History:
+    """The tutorial's schedule, `epochs` x (fresh data from `next_epoch`, batches in order, resets),
+    as `tutorial_loop` runs it, in a few compiled calls.
+
+    `reset_after`: the stateful tutorials fit one sequence at a time and reset the LSTM state
+    after each; this many samples make one sequence (None: the whole epoch is one).
+    `metric`: also record the accuracy per epoch ("categorical" or "binary").
+    `loop="plain"` runs `tutorial_loop` instead, for comparison.
+    """
+    started = time.perf_counter()
+    require_positive_int("epochs", epochs)
+    if metric not in METRICS:
+        raise MisuseError(f"metric must be one of {METRICS}, got {metric!r}")
+    if loop not in LOOPS:
+        raise MisuseError(f"loop must be one of {LOOPS}, got {loop!r}")
+    if loop == "plain":
+        return tutorial_loop(model, next_epoch, epochs, batch_size, reset_after, progress)
+    first_x, first_y = next_epoch()
+    _check_schedule(first_x, batch_size, reset_after)
+    samples_per_epoch = len(first_x)
+    steps_per_epoch = samples_per_epoch // batch_size
+    sequence_steps = (reset_after or samples_per_epoch) // batch_size
+    per_call = epochs_per_call(epochs, steps_per_epoch, first_x.nbytes + first_y.nbytes)
+    # The resets: per batch, 1 carries the LSTM state in from the batch before, 0 starts it from
+    # zeros, as `reset_states()` after the previous sequence did.
+    keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
+
+    _build_for_loop(model, first_x, first_y, batch_size)
+    compiled = _compiled_for(model, metric)
+    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    history = History()
+    epochs_data = itertools.chain([(first_x, first_y)], iter(next_epoch, None))
+    in_flight = None
+    done = 0
+    while done < epochs:
+        count = min(per_call, epochs - done)
+        # Drawn while the previous call trains: on JAX a call returns before its steps are done.
+        xs, ys = _stacked_epochs(epochs_data, count, batch_size, first_x, first_y)
+        results = compiled.run(xs, ys, np.tile(keep_state, count))
+        if in_flight:
+            _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
+        done += count
+        in_flight = (*results, done)
+    _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
+    reset_states(model)
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+# How the fast loop runs: one compiled program per model, fed many epochs at a time.
 
 _COMPILED: "weakref.WeakKeyDictionary[keras.Model, dict[str | None, Any]]" = weakref.WeakKeyDictionary()
 
@@ -129,110 +242,13 @@ def _record(history: History, losses: Any, scores: Any, done: int, steps_per_epo
         bar.update(done, values=[("loss", float(losses[-1]))], finalize=done == epochs)
 
 
-def train(
-    model: keras.Model,
-    next_epoch: EpochSource,
-    epochs: int,
-    batch_size: int,
-    sequence_samples: int | None = None,
-    metric: str | None = None,
-    progress: bool = True,
-    loop: str = "fast",
-) -> History:
-    """Run the tutorial's schedule: `epochs` x (fresh data, batches in order, resets).
-
-    `sequence_samples`: the stateful tutorials fit one sequence at a time and reset the LSTM
-    state after each; this many samples make one sequence (None: the whole epoch is one).
-    `loop="plain"` runs the tutorials' own per-epoch `fit` loop instead, for comparison.
-    """
-    require_positive_int("epochs", epochs)
-    if metric not in METRICS:
-        raise MisuseError(f"metric must be one of {METRICS}, got {metric!r}")
-    if loop not in LOOPS:
-        raise MisuseError(f"loop must be one of {LOOPS}, got {loop!r}")
-    if loop == "plain":
-        return train_plain(model, next_epoch, epochs, batch_size, sequence_samples, progress)
-    first_x, first_y = next_epoch()
-    _check_schedule(first_x, batch_size, sequence_samples)
-    samples_per_epoch = len(first_x)
-    steps_per_epoch = samples_per_epoch // batch_size
-    sequence_steps = (sequence_samples or samples_per_epoch) // batch_size
-    per_call = epochs_per_call(epochs, steps_per_epoch, first_x.nbytes + first_y.nbytes)
-    keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
-
-    _build_for_loop(model, first_x, first_y, batch_size)
-    compiled = _compiled_for(model, metric)
-    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
-    history = History()
-    epochs_data = itertools.chain([(first_x, first_y)], iter(next_epoch, None))
-    in_flight = None
-    done = 0
-    while done < epochs:
-        count = min(per_call, epochs - done)
-        # Drawn while the previous call trains: on JAX a call returns before its steps are done.
-        xs, ys = _stacked_epochs(epochs_data, count, batch_size, first_x, first_y)
-        results = compiled.run(xs, ys, np.tile(keep_state, count))
-        if in_flight:
-            _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
-        done += count
-        in_flight = (*results, done)
-    _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
-    reset_states(model)
-    return history
-
-
-def train_plain(
-    model: keras.Model,
-    next_epoch: EpochSource,
-    epochs: int,
-    batch_size: int,
-    sequence_samples: int | None = None,
-    progress: bool = False,
-) -> History:
-    """The tutorials' loop: one `fit` per epoch, or per sequence then `reset_states()`.
-
-    Batches are fed in generation order (`shuffle=False`) so that it computes exactly what
-    `train` computes; the data is freshly random each epoch either way.
-    """
-    require_positive_int("epochs", epochs)
-    if stateful_variables(model) and not backends.current().FIT_CARRIES_STATE:
-        raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
-                         "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
-    history = History()
-    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
-    for epoch in range(epochs):
-        x, y = next_epoch()
-        _check_schedule(x, batch_size, sequence_samples)
-        size = sequence_samples or len(x)
-        losses, scores = [], []
-        for start in range(0, len(x), size):
-            fitted = model.fit(
-                x[start : start + size],
-                y[start : start + size],
-                epochs=1,
-                batch_size=batch_size,
-                shuffle=False,
-                verbose=0,
-            )
-            losses.append(fitted.history["loss"][0])
-            scores.extend(fitted.history.get("accuracy", []))
-            if sequence_samples is not None:
-                reset_states(model)
-        history.loss.append(float(np.mean(losses)))
-        if scores:
-            history.accuracy.append(float(np.mean(scores)))
-        if bar:
-            bar.update(epoch + 1, values=[("loss", history.loss[-1])], finalize=epoch + 1 == epochs)
-    return history
-
-
 def predict(
-    model: keras.Model, x: np.ndarray, batch_size: int, sequence_samples: int | None = None
+    model: keras.Model, x: np.ndarray, batch_size: int, reset_after: int | None = None
 ) -> np.ndarray:
-    """Predict in batches of `batch_size`, resetting stateful layers every `sequence_samples`."""
-    _check_schedule(x, batch_size, sequence_samples)
+    """Predict in batches of `batch_size`, resetting stateful layers every `reset_after`."""
+    _check_schedule(x, batch_size, reset_after)
     steps = len(x) // batch_size
-    sequence_steps = (sequence_samples or len(x)) // batch_size
+    sequence_steps = (reset_after or len(x)) // batch_size
     keep_state = (np.arange(steps) % sequence_steps != 0).astype(np.float32)
     xs = x.reshape((steps, batch_size) + x.shape[1:])
     outputs = _compiled_for(model, None).predict(xs, keep_state)

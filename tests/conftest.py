@@ -15,12 +15,17 @@ from pathlib import Path
 os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jax-cache-")
 atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
 
-from common import cli, data, encoding, session  # noqa: E402  (prepares the backend before Keras loads)
+from common.runtime.startup import prepare_backend  # noqa: E402
+
+prepare_backend()  # as every script does, before Keras loads
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
+
+from common import data, encoding  # noqa: E402
+from common.runtime import cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,19 +51,6 @@ def run_script(script, argv, tmp_path: Path, name: str = "run") -> dict:
     path = tmp_path / f"{name}.json"
     assert script.main([*map(str, argv), "--json", str(path)]) == 0
     return json.loads(path.read_text())
-
-
-class Started(Exception):
-    """Raised where a run would begin (its seeding): every argument check has passed by then."""
-
-
-@pytest.fixture
-def stop_at_start(monkeypatch):
-    """Scripts raise `Started` where their run would begin, instead of training."""
-    def start(seed):
-        raise Started
-
-    monkeypatch.setattr(session, "seed_everything", start)
 
 
 def refused(script, argv, tmp_path: Path, capsys) -> str:

@@ -1,4 +1,4 @@
-"""What every run does around its experiment: seeding, and writing its results.
+"""A run's results on disk, written all or nothing, and the models `--load` reads back.
 
 Each file is written to a temporary name beside its target and renamed into place, so that an
 interrupted run never leaves a half-written result behind.
@@ -18,32 +18,13 @@ from typing import Any, Callable
 
 import keras
 
-from common import backends, interrupts
-from common.checks import MisuseError, require_int
+from common.runtime import interrupts
+from common.checks import MisuseError
 from common.plotting import plot_history
 from common.training import History
 
 SCRIPT_ENTRY = "suite.json"
 """An entry added to each saved model's archive: which script saved it (Keras reads only its own)."""
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python's `random`, numpy and the backend, and make the backend's ops deterministic.
-
-    Python's `random` gets exactly `seed(seed)`, so `--seed 1` draws the tutorials' data.
-    """
-    require_int("seed", seed, minimum=0)
-    backends.current().seed(seed)
-
-
-def config_of(args: Any, **extra: Any) -> dict[str, Any]:
-    """The run's settings as JSON values (paths as strings), plus any settings derived from them."""
-    config = {}
-    for key, value in vars(args).items():
-        plain = value is None or isinstance(value, (int, float, bool, str, list))
-        config[key] = value if plain else str(value)
-    config.update(extra)
-    return config
 
 
 class _Staging:

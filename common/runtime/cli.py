@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, NoReturn
 
-from common import interrupts
+from common.runtime import interrupts
 from common.checks import MisuseError, require_int
 
 
@@ -98,6 +98,9 @@ def make_parser(script: str, description: str, epochs: int, loop: bool = True) -
                             help="fast: the project's compiled loop; plain: the tutorials' one fit() "
                                  "per epoch (same updates, for comparison)")
     shared.add_argument("--quiet", action="store_true", help="no progress bar or model summary")
+    shared.add_argument("--dry-run", action="store_true",
+                        help="check every setting, output path and the memory the run needs, then stop "
+                             "before anything is built or trained")
     shared.add_argument("--json", metavar="PATH", type=Path,
                         help="write {script, config, train_seconds, metrics} as JSON")
     shared.add_argument("--plot", metavar="PATH", type=Path, help="write the training curves as PNG")

@@ -1,0 +1,99 @@
+"""What a script does around its experiment, the same way in all seven: `with Run(script, args) as run:`.
+
+Every setting has been checked by then (`common/runtime/options/`); `--dry-run` stops the run here.
+The script does its own work in its tutorial's order (data, model, training, evaluation) and tells
+the run three things as it goes: the model it built (`run.model`), the training history
+(`run.trained`), and the metrics it measured (`run.finish`). The run seeds everything when it
+starts, swaps in the `--load` model, prints the summary and the training time, and writes
+`--json`, `--plot`, `--tensorboard` and `--save` all or nothing at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Callable
+
+import keras
+
+from common import backends
+from common.checks import require_int
+from common.runtime import outputs
+from common.training import History
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's `random`, numpy and the backend, and make the backend's ops deterministic.
+
+    Python's `random` gets exactly `seed(seed)`, so `--seed 1` draws the tutorials' data.
+    """
+    require_int("seed", seed, minimum=0)
+    backends.current().seed(seed)
+
+
+def config_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's settings as JSON values (paths as strings)."""
+    config = {}
+    for key, value in vars(args).items():
+        plain = value is None or isinstance(value, (int, float, bool, str, list))
+        config[key] = value if plain else str(value)
+    return config
+
+
+def training_line(history: History) -> str:
+    """How long training took and where the loss ended, as printed after training."""
+    epochs = len(history.loss)
+    return (f"Trained {epochs} epochs in {history.seconds:.1f} s ({history.seconds / epochs:.3f} s/epoch), "
+            f"final loss {history.loss[-1]:.4f}")
+
+
+class Run:
+    """One experiment's run: seeding on entry, `--load` and the summary, the outputs at the end."""
+
+    def __init__(self, script: str, args: argparse.Namespace) -> None:
+        self.script = script
+        self.args = args
+        self.history: History | None = None
+
+    def __enter__(self) -> "Run":
+        if self.args.dry_run:
+            print(f"{self.script}: every setting checked; --dry-run stops before anything is built")
+            raise SystemExit(0)
+        seed_everything(self.args.seed)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    @property
+    def training(self) -> bool:
+        """Whether this run trains its model (it does unless `--load` gave one)."""
+        return self.args.load is None
+
+    def model(self, built: keras.Model, summary: bool = True) -> keras.Model:
+        """The model to train and evaluate: `built`, or the `--load` model of the same shapes.
+
+        The summary of a model about to be trained is printed unless `--quiet` (or `summary`
+        is False: a run that trains several prints the first only).
+        """
+        if not self.training:
+            return outputs.load_model(self.args.load, self.script, like=built)
+        if summary and not self.args.quiet:
+            built.summary()
+        return built
+
+    def trained(self, history: History) -> None:
+        """Keep the training history for the outputs, and say how training went."""
+        self.history = history
+        print(training_line(history))
+
+    def finish(self, metrics: dict[str, Any], model: keras.Model,
+               pictures: dict[Path, Callable[[Path], None]] | None = None) -> None:
+        """Write every output asked for, all or nothing: the metrics with the training figures
+        (`--json`), the curves, the model, and a script's own `pictures` (path -> draw(path))."""
+        train_seconds = None
+        if self.history is not None:
+            metrics.update(epochs_run=len(self.history.loss), final_loss=self.history.loss[-1])
+            train_seconds = self.history.seconds
+        outputs.write_outputs(self.args, self.script, config_of(self.args), train_seconds, metrics,
+                              self.history, model, pictures)
