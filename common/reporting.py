@@ -36,6 +36,22 @@ def exact_match(expected: Sequence, predicted: Sequence) -> float:
     return float(np.mean(hits))
 
 
+def exact_match_by(groups: Sequence[int], expected: Sequence, predicted: Sequence) -> dict[int, float]:
+    """`exact_match` within each group (for example each question's number of terms), smallest first."""
+    _same_length(expected, predicted)
+    if len(groups) != len(expected):
+        raise MisuseError(f"groups must label every sample, got {len(groups)} labels for {len(expected)}")
+    return {group: exact_match([e for g, e in zip(groups, expected) if g == group],
+                               [p for g, p in zip(groups, predicted) if g == group])
+            for group in sorted(set(groups))}
+
+
+def by_terms_line(title: str, scores: dict[int, float], term_counts: Sequence[int]) -> str:
+    """`title: 2 terms 1.000000 (331), 3 terms ...`: each count's figure and how many questions it counts."""
+    counts = {count: list(term_counts).count(count) for count in scores}
+    return f"{title}: " + ", ".join(f"{count} terms {score:.6f} ({counts[count]})" for count, score in scores.items())
+
+
 def element_accuracy(expected: np.ndarray, predicted: np.ndarray) -> float:
     """Fraction of individual items (characters, sequence steps, bits) that are right."""
     expected, predicted = np.asarray(expected), np.asarray(predicted)

@@ -4,8 +4,9 @@
 import pytest
 
 import addition_seq2seq
-from common import seq2seq
-from conftest import Started, both_backends, extended, extended_on_jax, refused, run_script, slow
+from common import questions
+from common.runtime.options import seq2seq as seq2seq_options
+from conftest import both_backends, extended, extended_on_jax, refused, run_script, slow
 
 TUTORIAL_EXPECTED = [13, 13, 13, 9, 11, 18, 15, 14, 6, 15, 9, 10, 8, 14, 14, 19, 4, 13, 9, 12]
 
@@ -51,7 +52,7 @@ def test_the_plain_loop_runs_the_feedback_decoder_too(capsys, tmp_path):
 
 
 def test_the_extensions_run_together_and_held_out_questions_are_reported_apart(capsys, tmp_path):
-    held = seq2seq.all_held_out(3, 9, "+-*", 0.3, salt=1)
+    held = questions.all_held_out(3, 9, "+-*", 0.3, salt=1)
     question = "".join(f"{operand}{operator}" for operand, operator in
                        zip(held.operands[0], [*held.operators[0], ""]))
     document = run_script(addition_seq2seq, [*TINY, "--ops", "+-*", "--terms", "3", "--largest", "9", "--mask",
@@ -103,7 +104,7 @@ def test_each_variant_learns_the_tutorial_task_in_its_budget(flags, at_least, ca
 
 @extended
 def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsys, tmp_path):
-    held = seq2seq.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
+    held = questions.all_held_out(2, 10, "+", 0.3, salt=1).operands[0]
     question = f"{held[0]}+{held[1]}"
     document = run_script(addition_seq2seq, [*TINY, "--holdout", "0.3", "--ask", question], tmp_path)
     out = capsys.readouterr().out
@@ -129,33 +130,65 @@ def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
         addition_seq2seq.main(["--load", str(model), *flags, "--largest", "99", "--quiet"])
 
 
+@both_backends
+def test_a_variable_number_of_terms_is_padded_masked_and_reported_per_count(capsys, tmp_path):
+    document = run_script(addition_seq2seq, [*TINY, "--terms", "2-4", "--mask", "--holdout", "0.1"], tmp_path)
+    out = capsys.readouterr().out
+    questions_asked = [line for line in out.splitlines() if line.startswith("Expected=")]
+    assert len(questions_asked) == 20
+    by_terms = document["metrics"]["exact_match_by_terms"]
+    assert set(by_terms) == {"2", "3", "4"} and all(0 <= score <= 1 for score in by_terms.values())
+    assert set(document["metrics"]["holdout_exact_match_by_terms"]) == {"2", "3", "4"}
+    assert "Exact match by number of terms: 2 terms " in out and "Held out by number of terms: 2 terms " in out
+    assert document["config"]["terms"] == [2, 4]
+
+
+@both_backends
+def test_bracketed_questions_train_and_a_bracketed_question_is_answered(capsys, tmp_path):
+    space = questions.QuestionSpace(3, 10, "+-*", 0.1, 1, brackets=True)
+    held = space.all_held_out()
+    asked = questions.format_questions(questions.Questions(held.operands[:1], held.operators[:1], held.results[:1],
+                                                           held.brackets[:1]), space.question_width)[0].strip()
+    document = run_script(addition_seq2seq, [*TINY, "--terms", "3", "--brackets", "--ops", "+-*", "--holdout", "0.1",
+                                             "--decoder", "feedback", "--encoding", "integer", "--reverse",
+                                             "--reverse-answer", "--ask", asked, "--ask", "(3+10)*2"], tmp_path)
+    out = capsys.readouterr().out
+    assert document["config"]["brackets"] and "holdout_exact_match" in document["metrics"]
+    assert f"Held out (never trained on): exact_match=" in out and f"over {len(held)} questions" in out
+    assert f"Question={asked}, Expected={held.results[0]}, " in out
+    assert "Question=(3+10)*2, Expected=26, " in out
+    assert out.count("(held out: never trained on)") >= 1
+
+
 @pytest.mark.parametrize("argv, named", [
-    (["--ask", "3+"], "'3+' is malformed"),
-    (["--ask", "3*4"], "'3*4' is malformed"),
+    (["--ask", "3+"], "operator '+' at the end has no number after it"),
+    (["--ask", "3*4"], "not trained on '*'"),
     (["--ask", "30+4"], "30 is outside"),
+    (["--ask", "(3+4)"], "not trained with brackets"),
+    (["--terms", "3", "--brackets", "--ask", "(3+4"], "never closed"),
+    (["--terms", "3", "--brackets", "--ask", "(3+4+5)"], "whole question"),
+    (["--terms", "3", "--brackets", "--ask", "3+4"], "too few numbers (2)"),
+    (["--brackets"], "brackets need questions of at least 3 numbers"),
+    (["--terms", "4-2"], "--terms"),
+    (["--terms", "0-2"], "--terms"),
+    (["--terms", "2-"], "--terms"),
     (["--ops", "/"], "'/'"),
     (["--holdout", "1"], "1.0"),
     (["--decoder", "attention"], "attention"),
     (["--batch-size", "7"], "--batch-size 7"),
     (["--largest", "1", "--holdout", "0.5"], "of the 1 operand tuples"),
+    (["--terms", "400-500", "--largest", "99", "--ops", "*"], "characters long; at most 1000"),
 ])
 def test_misuse_is_one_line_status_2_and_nothing_written(argv, named, capsys, tmp_path):
     assert named in refused(addition_seq2seq, argv, tmp_path, capsys)
 
 
-def test_the_split_seed_not_the_seed_picks_the_held_out_questions(monkeypatch, stop_at_start):
-    built = []
-
-    class Recorded(seq2seq.QuestionSpace):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            built.append(self)
-
-    monkeypatch.setattr(seq2seq, "QuestionSpace", Recorded)
-    every = [seq2seq.Questions([[a, b]], [["+"]], [a + b]) for a in range(1, 11) for b in range(1, 11)]
+def test_the_split_seed_not_the_seed_picks_the_held_out_questions():
+    every = [questions.Questions([[a, b]], [["+"]], [a + b]) for a in range(1, 11) for b in range(1, 11)]
+    held = []
     for argv in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--split-seed", "2"]):
-        with pytest.raises(Started):
-            addition_seq2seq.main([*TINY, "--holdout", "0.3", *argv])
-    held = [[bool(space.is_held_out(question)[0]) for question in every] for space in built]
+        _, space, _, _ = seq2seq_options.parse("addition_seq2seq.py", "", [*TINY, "--holdout", "0.3", *argv],
+                                               30, 1000, 10, 100, 50)
+        held.append([bool(space.is_held_out(question)[0]) for question in every])
     assert held[0] == held[1], "--seed leaves the split alone"
     assert held[0] != held[2], "--split-seed picks it"

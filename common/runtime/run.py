@@ -32,9 +32,10 @@ def seed_everything(seed: int) -> None:
 
 
 def config_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The run's settings as JSON values (paths as strings)."""
+    """The run's settings as JSON values (ranges as lists, paths as strings)."""
     config = {}
     for key, value in vars(args).items():
+        value = list(value) if isinstance(value, tuple) else value
         plain = value is None or isinstance(value, (int, float, bool, str, list))
         config[key] = value if plain else str(value)
     return config
@@ -54,6 +55,7 @@ class Run:
         self.script = script
         self.args = args
         self.history: History | None = None
+        self.train_seconds = 0.0
 
     def __enter__(self) -> "Run":
         if self.args.dry_run:
@@ -83,8 +85,14 @@ class Run:
         return built
 
     def trained(self, history: History) -> None:
-        """Keep the training history for the outputs, and say how training went."""
-        self.history = history
+        """Keep the training history for the outputs, and say how training went.
+
+        A run that trains several models (memory_demo.py's --trials) tells it each history: the
+        outputs keep the first's curves and the sum of their training times.
+        """
+        if self.history is None:
+            self.history = history
+        self.train_seconds += history.seconds
         print(training_line(history))
 
     def finish(self, metrics: dict[str, Any], model: keras.Model,
@@ -94,6 +102,6 @@ class Run:
         train_seconds = None
         if self.history is not None:
             metrics.update(epochs_run=len(self.history.loss), final_loss=self.history.loss[-1])
-            train_seconds = self.history.seconds
+            train_seconds = self.train_seconds
         outputs.write_outputs(self.args, self.script, config_of(self.args), train_seconds, metrics,
                               self.history, model, pictures)

@@ -1,0 +1,703 @@
+"""The sequence-to-sequence addition's questions as text: drawn, evaluated, held out, written and read.
+
+Nothing here knows about models, so questions can be drawn, checked and typed (`--ask`) without
+Keras. The tutorial adds two numbers; its readers asked for more terms, a variable number of terms,
+other operators, brackets, and a test of memorisation (questions held out of training).
+
+The random stream. Whatever the tutorial and its first extensions could ask (a fixed number of
+terms, no brackets, any operators, held out or not) is drawn exactly as before, so that seeds keep
+their questions: per question one `randint(1, largest)` per operand, then, with several operators,
+one `choice(ops)` per operator; a held-out candidate is drawn in full, then dropped. For `+` alone
+with nothing held out that is the tutorial's `data.random_sum_pairs`: `seed(1)` still asks ' 3+10'.
+The extensions draw only where they are used: a range of terms one `randint(fewest, most)` per
+question before its operands, brackets one `randrange` over the placements after its operators
+(none where only one placement exists).
+
+A variable number of terms (`--terms 2-4`): each question's count is uniform over the range; every
+question is left-padded to the widest question of the range, every answer to the widest answer.
+
+Brackets. A question may carry any bracketing a reader could write without waste: each pair
+encloses at least two numbers, never the whole question, and no pair is doubled; pairs may nest
+and several may stand side by side, `(1+2)*(3+4)`, `((1+2)*3)-4`. Pairs that change no value, like
+`(2*3)+4`, are allowed: they are harmless, they keep the placement independent of the operators
+drawn, and a model has to learn that they change nothing. The placements of k terms are then the
+trees with k leaves whose inner nodes have at least two children (1, 1, 3, 11, 45, ... of them for
+k = 1, 2, 3, 4, 5: the little Schroeder numbers); each question's placement is drawn uniformly among
+them, so the question without brackets is one of them. Every binary way of combining the numbers is
+one of these placements, which makes the answers' extremes computable exactly (`result_bounds`).
+
+Held out (`--holdout`). A salted hash decides for each question, so a question is on the same side
+wherever it appears: training, evaluation, `--ask`. Without brackets the hashed unit is the operand
+tuple, every choice of operators included, as the memorisation test asks (were these numbers ever
+seen?). With brackets it is the whole question, numbers, operators and placement: a model may have
+seen the numbers and has to read an unseen grouping. The number hashed is the unit's rank in the
+space's own enumeration, fewest terms first, so no two units of a space share one; for a fixed
+number of terms without brackets it is the operand tuple read in base `largest`, as it always was.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+import numpy as np
+
+from common import data
+from common.checks import MisuseError, require_fraction, require_int, require_positive_int
+
+OPERATORS = "+-*"
+PAD = " "
+MAX_ENUMERATED = 1_000_000
+"""Question spaces up to this size are enumerated to list every held-out question."""
+MAX_QUESTION_CHARS = 1000
+"""Longest question the suite builds: beyond it the answers of `*` outgrow Python's int-to-text
+limit, and no such model would train on this machine anyway."""
+
+Terms = tuple[int, int]
+"""The fewest and the most numbers a question holds."""
+Brackets = tuple[tuple[int, int], ...]
+"""One question's bracket pairs, each as the first and last term it encloses (counted from 0),
+sorted by first term, outer pairs before the pairs they enclose."""
+
+_MASK = 2**64 - 1
+
+
+def check_ops(ops: str) -> str:
+    """Return `ops` if it is a non-empty string of distinct characters from '+-*'."""
+    if not isinstance(ops, str) or not ops or any(op not in OPERATORS for op in ops) \
+            or len(set(ops)) != len(ops):
+        raise MisuseError(f"ops must be distinct characters from {OPERATORS!r}, got {ops!r}")
+    return ops
+
+
+def check_terms(terms: int | Terms) -> Terms:
+    """`terms` as (fewest, most): one count means exactly that many numbers per question."""
+    if isinstance(terms, tuple) and len(terms) == 2:
+        fewest, most = (require_positive_int("terms", count) for count in terms)
+        if fewest > most:
+            raise MisuseError(f"terms must be (fewest, most), got {terms}")
+        return fewest, most
+    count = require_positive_int("terms", terms)
+    return count, count
+
+
+_TERMS_FLAG = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+
+
+def parse_terms(text: str) -> Terms:
+    """The `--terms` flag's value: `3` is exactly 3 numbers per question, `2-4` from 2 to 4."""
+    match = _TERMS_FLAG.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        raise MisuseError(f"--terms {text}: expected a number of terms, like 3, or a range, like 2-4")
+    fewest = int(match[1])
+    most = int(match[2]) if match[2] else fewest
+    if min(fewest, most) < 1:
+        raise MisuseError(f"--terms {text}: a question needs at least 1 number")
+    if fewest > most:
+        raise MisuseError(f"--terms {text}: the fewest comes first, like {most}-{fewest}")
+    return fewest, most
+
+
+def format_terms(terms: int | Terms) -> str:
+    """`terms` as the flag writes it: '3', or '2-4' for a range."""
+    fewest, most = check_terms(terms)
+    return str(most) if fewest == most else f"{fewest}-{most}"
+
+
+def alphabet(ops: str, brackets: bool = False) -> str:
+    """Every character a question or answer may hold, the padding last: the tutorial's
+    `0123456789+ ` grows by the extra operators, then the brackets, before the space.
+
+    A '-' operator also serves as the minus sign of negative answers.
+    """
+    return string.digits + check_ops(ops) + ("()" if brackets else "") + PAD
+
+
+def _check_space(terms: int | Terms, largest: int, ops: str, brackets: bool) -> Terms:
+    """The checked range of terms of a question space; brackets need room for a pair."""
+    span = check_terms(terms)
+    require_positive_int("largest", largest)
+    check_ops(ops)
+    if not isinstance(brackets, bool):
+        raise MisuseError(f"brackets must be True or False, got {brackets!r}")
+    if brackets and span[1] < 3:
+        raise MisuseError(f"brackets need questions of at least 3 numbers (terms {format_terms(span)}): "
+                          "around fewer they would enclose the whole question")
+    return span
+
+
+# Bracket placements: the trees over a question's terms whose inner nodes have 2 or more children.
+
+@functools.lru_cache(maxsize=None)
+def _placement_tables(terms: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Counts up to `terms` terms: `groups[n]`, the ways to structure a group of n terms (the whole
+    question, or the inside of a pair): two or more items, each a single term or a bracketed group;
+    `runs[n]`, the ways to lay n terms out as one or more such items (`runs[0]` = 1: nothing left)."""
+    groups, runs = [0, 1], [1, 1]
+    for size in range(2, terms + 1):
+        groups.append(sum(groups[part] * runs[size - part] for part in range(1, size)))
+        runs.append(sum(groups[part] * runs[size - part] for part in range(1, size + 1)))
+    return tuple(groups), tuple(runs)
+
+
+def placement_count(terms: int) -> int:
+    """How many bracket placements a question of `terms` numbers can have, no brackets included."""
+    require_positive_int("terms", terms)
+    return _placement_tables(terms)[0][terms]
+
+
+def _canonical(pairs: list[tuple[int, int]]) -> Brackets:
+    return tuple(sorted(pairs, key=lambda pair: (pair[0], -pair[1])))
+
+
+def _unrank_group(index: int, first: int, size: int, tables: tuple[tuple[int, ...], tuple[int, ...]],
+                  pairs: list[tuple[int, int]]) -> None:
+    """Add the pairs inside the group of `size` terms from `first` that has number `index`.
+
+    A group's index counts its items left to right, mixed-radix: the first item's size, that item's
+    own index, then the rest's index, as `_rank_group` computes it. An index below `groups[size]`
+    never makes one item of the whole group: those come last, after every split into two or more.
+    """
+    groups, runs = tables
+    position, remaining = first, size
+    while remaining:
+        part = 1
+        while index >= groups[part] * runs[remaining - part]:
+            index -= groups[part] * runs[remaining - part]
+            part += 1
+        item, index = divmod(index, runs[remaining - part])
+        if part > 1:
+            pairs.append((position, position + part - 1))
+            _unrank_group(item, position, part, tables, pairs)
+        position, remaining = position + part, remaining - part
+
+
+def _ends_by_start(brackets: Brackets) -> dict[int, list[int]]:
+    """For each first term, the last terms of the pairs opening there, widest first."""
+    ends: dict[int, list[int]] = {}
+    for first, last in sorted(brackets, key=lambda pair: -pair[1]):
+        ends.setdefault(first, []).append(last)
+    return ends
+
+
+def _items(first: int, last: int, ends: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """The items of the group over terms first..last, left to right: single terms and the
+    outermost pairs inside it (never the group's own pair), as (first, last) spans."""
+    items, term = [], first
+    while term <= last:
+        end = next((end for end in ends.get(term, ()) if end <= last and (term, end) != (first, last)), term)
+        items.append((term, end))
+        term = end + 1
+    return items
+
+
+def _rank_group(first: int, last: int, ends: dict[int, list[int]],
+                tables: tuple[tuple[int, ...], tuple[int, ...]]) -> int:
+    """The index `_unrank_group` turns back into the pairs inside the group over first..last."""
+    groups, runs = tables
+    rank, remaining = 0, last - first + 1
+    for start, end in _items(first, last, ends):
+        part = end - start + 1
+        rank += sum(groups[smaller] * runs[remaining - smaller] for smaller in range(1, part))
+        if part > 1:
+            rank += _rank_group(start, end, ends, tables) * runs[remaining - part]
+        remaining -= part
+    return rank
+
+
+def _placement(index: int, terms: int) -> Brackets:
+    pairs: list[tuple[int, int]] = []
+    if terms > 1:
+        _unrank_group(index, 0, terms, _placement_tables(terms), pairs)
+    return _canonical(pairs)
+
+
+def _placement_rank(brackets: Brackets, terms: int) -> int:
+    return _rank_group(0, terms - 1, _ends_by_start(brackets), _placement_tables(terms))
+
+
+def placements(terms: int) -> list[Brackets]:
+    """Every bracket placement of a question of `terms` numbers, in the order the hash ranks them."""
+    return [_placement(index, terms) for index in range(placement_count(terms))]
+
+
+def _plain_text(operands: list[int], operators: list[str], first: int, last: int) -> str:
+    return str(operands[first]) + "".join(op + str(v) for op, v in zip(operators[first:last], operands[first + 1:last + 1]))
+
+
+def _placement_problem(brackets: Brackets | list[tuple[int, int]], operands: list[int],
+                       operators: list[str]) -> str | None:
+    """What makes `brackets` a placement the generator never writes, in words; None if nothing."""
+    terms, seen = len(operands), set()
+    enclosing: list[int] = []
+    for first, last in _canonical(list(brackets)):
+        if not 0 <= first <= last < terms:
+            return f"brackets around terms {first}..{last} of a question of {terms} numbers"
+        if first == last:
+            return f"brackets around the single number {operands[first]}"
+        if (first, last) == (0, terms - 1):
+            return "brackets around the whole question"
+        if (first, last) in seen:
+            return f"doubled brackets around {_plain_text(operands, operators, first, last)}"
+        while enclosing and enclosing[-1] < first:
+            enclosing.pop()
+        if enclosing and last > enclosing[-1]:
+            return f"crossing brackets around {_plain_text(operands, operators, first, last)}"
+        enclosing.append(last)
+        seen.add((first, last))
+    return None
+
+
+# Values and widths.
+
+def _flat_value(values: list[int], operators: list[str]) -> int:
+    """`a op b op c ...` without brackets: `*` before `+` and `-`, left to right."""
+    total, product = 0, values[0]
+    sign = 1
+    for op, value in zip(operators, values[1:]):
+        if op == "*":
+            product *= value
+        elif op in "+-":
+            total += sign * product
+            sign, product = (1 if op == "+" else -1), value
+        else:
+            raise MisuseError(f"operator {op!r} is not one of {OPERATORS!r}")
+    return total + sign * product
+
+
+def evaluate(operands: list[int], operators: list[str], brackets: Brackets = ()) -> int:
+    """The value of a question: brackets first, then `*`, then `+` and `-` left to right.
+
+    Computed over the question's structure, never by running its text, so that the answers do not
+    depend on how a question happens to be written.
+    """
+    if len(operands) != len(operators) + 1 or not operands:
+        raise MisuseError(f"{len(operands)} operands need {len(operands) - 1} operators, "
+                          f"got {len(operators)}")
+    problem = _placement_problem(brackets, operands, operators)
+    if problem:
+        raise MisuseError(problem)
+    ends = _ends_by_start(brackets)
+
+    def group_value(first: int, last: int) -> int:
+        items = _items(first, last, ends)
+        values = [operands[start] if start == end else group_value(start, end) for start, end in items]
+        return _flat_value(values, [operators[end] for _, end in items[:-1]])
+
+    return group_value(0, len(operands) - 1)
+
+
+def _flat_bounds(terms: int, largest: int, ops: str) -> tuple[int, int]:
+    """Bounds (not always tight) on a question of `terms` numbers without brackets."""
+    def most(count: int) -> int:
+        return max(count * largest, largest**count if "*" in ops else 0)
+
+    low = 1 - most(terms - 1) if "-" in ops and terms > 1 else 1
+    return low, most(terms)
+
+
+def _combined_bounds(left: tuple[int, int], right: tuple[int, int], op: str) -> tuple[int, int]:
+    """The extremes of `x op y` for x and y anywhere within their bounds: each operation is monotone
+    in each side, or (for `*`) takes its extremes at the corners."""
+    if op == "+":
+        return left[0] + right[0], left[1] + right[1]
+    if op == "-":
+        return left[0] - right[1], left[1] - right[0]
+    corners = [x * y for x in left for y in right]
+    return min(corners), max(corners)
+
+
+def _bracket_bounds(most_terms: int, largest: int, ops: str) -> list[tuple[int, int]]:
+    """The true extremes of a bracketed question of each number of terms (index 0 unused): the
+    placements include every binary way of combining the numbers, and the two sides of the last
+    operation are drawn independently, so the extremes combine the sides' extremes."""
+    bounds = [(0, 0), (1, largest)]
+    for terms in range(2, most_terms + 1):
+        candidates = [_combined_bounds(bounds[split], bounds[terms - split], op)
+                      for split in range(1, terms) for op in ops]
+        bounds.append((min(low for low, _ in candidates), max(high for _, high in candidates)))
+    return bounds
+
+
+def result_bounds(terms: int | Terms, largest: int, ops: str, brackets: bool = False) -> tuple[int, int]:
+    """Bounds on the value of any question of the space: every answer lies within them (with
+    brackets they are the true extremes)."""
+    fewest, most = _check_space(terms, largest, ops, brackets)
+    bracketed = _bracket_bounds(most, largest, ops) if brackets else None
+    bounds = [bracketed[count] if bracketed else _flat_bounds(count, largest, ops)
+              for count in range(fewest, most + 1)]
+    return min(low for low, _ in bounds), max(high for _, high in bounds)
+
+
+def question_width(terms: int | Terms, largest: int, brackets: bool = False) -> int:
+    """Characters in a padded question: the tutorial's width for the most terms (every operator is
+    one character), plus, with brackets, two for each of the most pairs a question holds: one fewer
+    than its operators, the last operation needing none."""
+    most = check_terms(terms)[1]
+    return data.input_width(most, largest) + (2 * max(0, most - 2) if brackets else 0)
+
+
+def answer_width(terms: int | Terms, largest: int, ops: str, brackets: bool = False) -> int:
+    """Characters in a padded answer: the tutorial's width for `+` alone (brackets change no sum),
+    else the widest bound (sign included)."""
+    most = _check_space(terms, largest, ops, brackets)[1]
+    if ops == "+":
+        return data.output_width(most, largest)
+    low, high = result_bounds(terms, largest, ops, brackets)
+    return max(len(str(low)), len(str(high)))
+
+
+# The held-out split.
+
+def _splitmix64(z: np.ndarray | int) -> np.ndarray | int:
+    """SplitMix64's finaliser, on Python ints or uint64 arrays alike (both wrap at 2**64)."""
+    z = (z + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _held(units: np.ndarray | int, fraction: float, salt: int) -> np.ndarray | bool:
+    """Whether each unit number (below 2**64) falls in the held-out `fraction` for this `salt`."""
+    with np.errstate(over="ignore"):
+        mixed = _splitmix64(units ^ _splitmix64(salt))
+    return (mixed >> 11) / 2.0**53 < fraction
+
+
+def held_out(operands: np.ndarray, largest: int, fraction: float, salt: int) -> np.ndarray:
+    """Which operand tuples (rows, operands in [1, largest]) belong to the held-out fraction.
+
+    A hash of each tuple decides, so the split needs no table, covers any operand space, and is
+    the same for a tuple wherever it appears (training, evaluation, `--ask`). `salt` varies it.
+    """
+    require_positive_int("largest", largest)
+    require_fraction("fraction", fraction)
+    require_int("salt", salt, minimum=0)
+    operands = np.asarray(operands)
+    if operands.ndim != 2 or operands.shape[1] == 0:
+        raise MisuseError(f"operands must be 2-D (questions, terms), got shape {operands.shape}")
+    with np.errstate(over="ignore"):
+        units = np.zeros(len(operands), dtype=np.uint64)
+        for column in operands.T.astype(np.uint64):
+            units = units * np.uint64(largest) + (column - np.uint64(1))
+    return _held(units, fraction, salt)
+
+
+def _units_of(terms: int, largest: int, ops: str, brackets: bool) -> int:
+    """How many hashed units the questions of exactly `terms` numbers make: their operand tuples,
+    or with brackets the questions themselves."""
+    tuples = largest**terms
+    return tuples * len(ops) ** (terms - 1) * placement_count(terms) if brackets else tuples
+
+
+def _unit_number(operands: list[int], operators: list[str], brackets: Brackets, fewest: int, largest: int,
+                 ops: str, bracketed: bool) -> int:
+    """The number hashed for a question: its unit's rank in the space, modulo 2**64."""
+    terms = len(operands)
+    rank = sum(_units_of(count, largest, ops, bracketed) for count in range(fewest, terms))
+    within = 0
+    for value in operands:
+        within = within * largest + value - 1
+    if bracketed:
+        for op in operators:
+            within = within * len(ops) + ops.index(op)
+        within = within * placement_count(terms) + _placement_rank(brackets, terms)
+    return (rank + within) & _MASK
+
+
+def _space_size(span: Terms, largest: int, ops: str, brackets: bool) -> int:
+    return sum(largest**terms * len(ops) ** (terms - 1) * (placement_count(terms) if brackets else 1)
+               for terms in range(span[0], span[1] + 1))
+
+
+# Questions.
+
+@dataclass
+class Questions:
+    """Questions as numbers: operand rows, operator rows, the true results and each question's
+    bracket pairs (left out: none). Rows differ in length where the number of terms varies;
+    `term_counts` gives each question's, so that results can be reported per count."""
+
+    operands: list[list[int]]
+    operators: list[list[str]]
+    results: list[int]
+    brackets: list[Brackets] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.brackets:
+            self.brackets = [() for _ in self.results]
+        if not len(self.operands) == len(self.operators) == len(self.results) == len(self.brackets):
+            raise MisuseError(f"questions need as many operand rows ({len(self.operands)}), operator rows "
+                              f"({len(self.operators)}), results ({len(self.results)}) and bracket "
+                              f"placements ({len(self.brackets)})")
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def term_counts(self) -> list[int]:
+        return [len(row) for row in self.operands]
+
+    def add(self, operands: list[int], operators: list[str], brackets: Brackets = ()) -> None:
+        """Append one question, its result computed here so that it always matches its structure."""
+        result = evaluate(operands, operators, brackets)
+        self.operands.append(operands)
+        self.operators.append(operators)
+        self.brackets.append(brackets)
+        self.results.append(result)
+
+
+def random_questions(n: int, terms: int | Terms, largest: int, ops: str, rng: random.Random,
+                     holdout: float = 0.0, salt: int = 0, from_held_out: bool = False,
+                     brackets: bool = False) -> Questions:
+    """`n` random questions: term count uniform over `terms`, operands uniform in [1, largest],
+    operators uniform from `ops`, with `brackets` a placement uniform over the count's placements.
+
+    With `holdout`, held-out questions are redrawn (or, with `from_held_out`, only they are kept).
+    The draws are those the module's docstring lists, in that order.
+    """
+    require_positive_int("n", n)
+    fewest, most = _check_space(terms, largest, ops, brackets)
+    require_fraction("holdout", holdout)
+    require_int("salt", salt, minimum=0)
+    if from_held_out and holdout == 0:
+        raise MisuseError("from_held_out needs a holdout fraction above 0")
+    kept = Questions([], [], [])
+    while len(kept) < n:
+        count = rng.randint(fewest, most) if fewest < most else fewest
+        operands = [rng.randint(1, largest) for _ in range(count)]
+        operators = [rng.choice(ops) for _ in range(count - 1)] if len(ops) > 1 else [ops] * (count - 1)
+        choices = placement_count(count) if brackets else 1
+        placement = _placement(rng.randrange(choices), count) if choices > 1 else ()
+        if holdout and _held(_unit_number(operands, operators, placement, fewest, largest, ops, brackets),
+                             holdout, salt) != from_held_out:
+            continue
+        kept.add(operands, operators, placement)
+    return kept
+
+
+def _add_held_out(held: Questions, terms: int, first_unit: int, largest: int, ops: str, holdout: float,
+                  salt: int, brackets: bool) -> None:
+    """Append every held-out question of exactly `terms` numbers, in unit order, whose units are
+    numbered from `first_unit`."""
+    rows = np.indices((largest,) * terms).reshape(terms, -1).T + 1
+    combos = [list(combo) for combo in itertools.product(ops, repeat=terms - 1)]
+    shapes = placements(terms) if brackets else [()]
+    if brackets:
+        units = first_unit + np.arange(len(rows) * len(combos) * len(shapes), dtype=np.uint64)
+        chosen = zip(*np.unravel_index(np.flatnonzero(_held(units, holdout, salt)),
+                                       (len(rows), len(combos), len(shapes))))
+    else:
+        units = first_unit + np.arange(len(rows), dtype=np.uint64)
+        chosen = ((row, combo, 0) for row in np.flatnonzero(_held(units, holdout, salt))
+                  for combo in range(len(combos)))
+    for row, combo, shape in chosen:
+        held.add(rows[row].tolist(), combos[combo], shapes[shape])
+
+
+def all_held_out(terms: int | Terms, largest: int, ops: str, holdout: float, salt: int,
+                 brackets: bool = False) -> Questions | None:
+    """Every held-out question: without brackets each held-out operand tuple with every choice of
+    operators, fewest terms first.
+
+    None when the space holds more than MAX_ENUMERATED questions: sample them with
+    `random_questions(..., from_held_out=True)` instead. May be empty for tiny spaces.
+    """
+    span = _check_space(terms, largest, ops, brackets)
+    require_fraction("holdout", holdout, allow_zero=False)
+    require_int("salt", salt, minimum=0)
+    if _space_size(span, largest, ops, brackets) > MAX_ENUMERATED:
+        return None
+    held, first_unit = Questions([], [], []), 0
+    for count in range(span[0], span[1] + 1):
+        _add_held_out(held, count, first_unit, largest, ops, holdout, salt, brackets)
+        first_unit += _units_of(count, largest, ops, brackets)
+    return held
+
+
+# Questions as text.
+
+def _text(operands: list[int], operators: list[str], brackets: Brackets) -> str:
+    opens = Counter(first for first, _ in brackets)
+    closes = Counter(last for _, last in brackets)
+    return "".join((operators[term - 1] if term else "") + "(" * opens[term] + str(value) + ")" * closes[term]
+                   for term, value in enumerate(operands))
+
+
+def format_questions(questions: Questions, width: int, reverse: bool = False) -> list[str]:
+    """`' 3+10'`, `'(3+10)*2'`: each question left-padded to `width`; `reverse` reverses the padded string."""
+    require_positive_int("width", width)
+    texts = []
+    for operands, operators, brackets in zip(questions.operands, questions.operators, questions.brackets):
+        padded = data.pad_left(_text(operands, operators, brackets), width)
+        texts.append(padded[::-1] if reverse else padded)
+    return texts
+
+
+def format_answers(questions: Questions, width: int) -> list[str]:
+    """`'13'`: each result left-padded to `width` (negative results keep their minus sign)."""
+    require_positive_int("width", width)
+    return [data.pad_left(str(value), width) for value in questions.results]
+
+
+_TOKEN = re.compile(r"[0-9]+|\S")
+
+
+def _refuse(text: str, reason: str) -> NoReturn:
+    raise MisuseError(f"question {text!r}: {reason}")
+
+
+def _read(text: str, ops: str, brackets: bool) -> tuple[list[int], list[str], list[tuple[int, int]]]:
+    """A typed question's numbers, operators and bracket pairs; refuses, naming the first thing
+    wrong and where, anything that is not a well-formed question of these operators."""
+    operands: list[int] = []
+    operators: list[str] = []
+    pairs: list[tuple[int, int]] = []
+    opened: list[tuple[int, int]] = []  # (first term, character) of each pair not yet closed
+    previous = ""  # the last token: 'number', '(', ')' or an operator
+    for match in _TOKEN.finditer(text):
+        token, at = match.group(), match.start() + 1
+        after_value = previous in ("number", ")")
+        if token[0] in string.digits:
+            if after_value:
+                _refuse(text, f"{token} at character {at} follows {'a number' if previous == 'number' else repr(')')} "
+                              "without an operator")
+            operands.append(int(token))
+            previous = "number"
+        elif token in "()":
+            if not brackets:
+                _refuse(text, "the model was not trained with brackets")
+            if token == "(":
+                if after_value:
+                    _refuse(text, f"'(' at character {at} follows {'a number' if previous == 'number' else repr(')')} "
+                                  "without an operator")
+                opened.append((len(operands), at))
+            elif not opened:
+                _refuse(text, f"')' at character {at} closes no '('")
+            elif previous == "(":
+                _refuse(text, f"empty brackets at character {at - 1}")
+            elif not after_value:
+                _refuse(text, f"')' at character {at} follows an operator")
+            else:
+                pairs.append((opened.pop()[0], len(operands) - 1))
+            previous = token
+        elif token in OPERATORS:
+            if token not in ops:
+                _refuse(text, f"the model was not trained on {token!r} (its operators: {ops!r})")
+            if not after_value:
+                _refuse(text, f"operator {token!r} at character {at} has no number before it")
+            operators.append(token)
+            previous = token
+        else:
+            _refuse(text, f"{token!r} at character {at} is not a number, an operator or a bracket")
+    if not previous:
+        _refuse(text, "it is empty")
+    if opened:
+        _refuse(text, f"'(' at character {opened[-1][1]} is never closed")
+    if previous in OPERATORS:
+        _refuse(text, f"operator {previous!r} at the end has no number after it")
+    return operands, operators, pairs
+
+
+def _parse_into(questions: Questions, text: str, span: Terms, largest: int, ops: str, brackets: bool) -> None:
+    """Append the question `text` types, checked against the space a model was trained on: then its
+    written form always fits the space's width."""
+    if not isinstance(text, str):
+        raise MisuseError(f"a question must be text, got {text!r}")
+    operands, operators, pairs = _read(text, ops, brackets)
+    if not span[0] <= len(operands) <= span[1]:
+        _refuse(text, f"too {'many' if len(operands) > span[1] else 'few'} numbers ({len(operands)}); "
+                      f"the model was trained on {format_terms(span)}")
+    problem = _placement_problem(pairs, operands, operators)
+    if problem:
+        _refuse(text, problem)
+    for value in operands:
+        if not 1 <= value <= largest:
+            _refuse(text, f"{value} is outside the trained range 1..{largest}")
+    questions.add(operands, operators, _canonical(pairs))
+
+
+def parse_question(text: str, terms: int | Terms, largest: int, ops: str, brackets: bool = False) -> Questions:
+    """One question as typed (`'12+50'`, `'(3 + 10) * 2'`), checked against what the model was
+    trained to answer."""
+    questions = Questions([], [], [])
+    _parse_into(questions, text, _check_space(terms, largest, ops, brackets), largest, ops, brackets)
+    return questions
+
+
+@dataclass(frozen=True)
+class QuestionSpace:
+    """The questions a seq2seq model is trained and tested on, validated once.
+
+    `terms` is a count or a (fewest, most) range, kept as the range. `holdout` of the questions
+    (operand tuples without brackets) are never trained on; `split_seed` picks which, apart from
+    `--seed`, so that runs on several seeds hold out the same questions.
+    """
+
+    terms: Terms | int = 2
+    largest: int = 10
+    ops: str = "+"
+    holdout: float = 0.0
+    split_seed: int = 1
+    brackets: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terms", _check_space(self.terms, self.largest, self.ops, self.brackets))
+        require_fraction("holdout", self.holdout)
+        require_int("split_seed", self.split_seed, minimum=0)
+        if self.question_width > MAX_QUESTION_CHARS:
+            flags = f"--terms {format_terms(self.terms)}{', --brackets' if self.brackets else ''}"
+            raise MisuseError(f"{flags} and --largest {self.largest} make questions {self.question_width} "
+                              f"characters long; at most {MAX_QUESTION_CHARS} are allowed")
+
+    @property
+    def question_width(self) -> int:
+        return question_width(self.terms, self.largest, self.brackets)
+
+    @property
+    def answer_width(self) -> int:
+        return answer_width(self.terms, self.largest, self.ops, self.brackets)
+
+    @property
+    def alphabet(self) -> str:
+        return alphabet(self.ops, self.brackets)
+
+    @property
+    def size(self) -> int:
+        """How many distinct questions there are (operand tuples x operator choices x placements)."""
+        return _space_size(self.terms, self.largest, self.ops, self.brackets)
+
+    @property
+    def units(self) -> int:
+        """How many units `--holdout` decides on: operand tuples, or with brackets whole questions."""
+        return sum(_units_of(count, self.largest, self.ops, self.brackets)
+                   for count in range(self.terms[0], self.terms[1] + 1))
+
+    def draw(self, n: int, rng: random.Random, from_held_out: bool = False) -> Questions:
+        """`n` random questions from the trained part (or, `from_held_out`, the held-out part)."""
+        return random_questions(n, self.terms, self.largest, self.ops, rng, self.holdout, self.split_seed,
+                                from_held_out, self.brackets)
+
+    def all_held_out(self) -> Questions | None:
+        """Every held-out question, or None when there are too many to list."""
+        return all_held_out(self.terms, self.largest, self.ops, self.holdout, self.split_seed, self.brackets)
+
+    def is_held_out(self, questions: Questions) -> np.ndarray:
+        units = np.array([_unit_number(operands, operators, brackets, self.terms[0], self.largest, self.ops,
+                                       self.brackets)
+                          for operands, operators, brackets in
+                          zip(questions.operands, questions.operators, questions.brackets)], dtype=np.uint64)
+        return _held(units, self.holdout, self.split_seed)
+
+    def parse(self, texts: list[str]) -> Questions:
+        """Questions as typed (`'12+50'`), each checked against this space, in one batch."""
+        questions = Questions([], [], [])
+        for text in texts:
+            _parse_into(questions, text, self.terms, self.largest, self.ops, self.brackets)
+        return questions
