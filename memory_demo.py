@@ -9,7 +9,7 @@ Honest note: fitted one time step per batch, the gradient never reaches the step
 item, so whether the LSTM remembers is luck (`--trials N` counts the seeds that solve it).
 `--formulation full-bptt` trains a stateless LSTM over whole sequences, so the last step's error
 reaches the first; `--formulation long-lag` adds what it takes at lags of 100 and more (see
-`memory.full_bptt_model`).
+`models.memory_full_bptt`).
 Solved means every step right and each last step's right item ahead of the other by a margin.
 What reproduces at which lag, on how many seeds: docs/memory_demo.md.
 """
@@ -17,69 +17,70 @@ What reproduces at which lag, on how many seeds: docs/memory_demo.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
-from pathlib import Path
 
 import numpy as np
 
-from common import cli, experiment, memory, models, plotting, reporting, resources, session, training
+from common.runtime.startup import prepare_backend
 
-import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
+prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
+import keras  # noqa: E402
 
-def arguments() -> argparse.ArgumentParser:
-    """The tutorial's settings as defaults; each variant (formulation, lag, model size) a flag."""
-    parser = cli.make_parser("memory_demo.py", __doc__.splitlines()[0], epochs=250)
-    parser.add_argument("--lag", type=cli.positive_int, default=3,
-                        help="K: the sequences are [K, 0..K-1, K] and [K+1, 0..K-1, K+1]")
-    parser.add_argument("--alphabet", type=cli.positive_int, default=None,
-                        help="one-hot width (default K+2: every symbol used)")
-    parser.add_argument("--random-sequences", action="store_true",
-                        help="draw the two first/last symbols (distinct) and the shared middle at random")
-    parser.add_argument("--shuffle", action="store_true",
-                        help="present the two sequences in a random order each epoch")
-    parser.add_argument("--batch-size", type=int, choices=(1, 2), default=1,
-                        help="1: one sequence at a time (the tutorial); 2: both side by side per batch")
-    parser.add_argument("--formulation", choices=memory.FORMULATIONS, default="tutorial",
-                        help="tutorial: the stateful LSTM, one time step per batch; full-bptt: a stateless "
-                             "LSTM over each whole sequence, a prediction at every step; long-lag: full-bptt "
-                             "with softmax outputs, the last step weighted as much as all the others, a "
-                             "forget-gate bias keeping half a cell over the lag (at least 5), and Adam at "
-                             f"{memory.LONG_LAG_LEARNING_RATE} with each update's gradient norm clipped to "
-                             f"{memory.LONG_LAG_CLIPNORM} (see docs/memory_demo.md)")
-    parser.add_argument("--last-step-share", type=float, default=memory.LAST_STEP_SHARE,
-                        help="with --formulation long-lag: the last step's share of the loss, in (0, 1) "
-                             "(0.5: as much as all the other steps together)")
-    parser.add_argument("--memory-units", type=cli.positive_int, default=None,
-                        help="with --formulation long-lag: only this many units get the long forget-gate bias, and an "
-                             "input gate mostly closed; the others keep Keras's (default: every unit "
-                             "gets the forget bias)")
-    parser.add_argument("--shortcut", type=cli.positive_int, default=None, metavar="N",
-                        help="with --formulation long-lag: the output layer also sees each step's input through "
-                             "a Dense(N) projection, so the next-item steps need no LSTM cell, and the input "
-                             "gates start almost closed (bias "
-                             f"{memory.SHORTCUT_INPUT_GATE_BIAS:g}; only the memory units' with --memory-units)")
-    parser.add_argument("--units", type=cli.positive_int, default=20, help="LSTM units")
-    parser.add_argument("--trials", type=cli.positive_int, default=1,
-                        help="train on seeds SEED..SEED+TRIALS-1 and count how many solve it")
-    parser.add_argument("--plot-memory", metavar="PATH", type=Path,
-                        help="write the (first) model's cell states step by step for both sequences, "
-                             "and the gap between them, as PNG: the memory kept across the lag")
-    return parser
+from common import memory, models, plotting, reporting, training  # noqa: E402
+from common.runtime import cli  # noqa: E402
+from common.runtime.options import memory_demo as memory_options  # noqa: E402
+from common.runtime.run import Run, seed_everything  # noqa: E402
+
+# The tutorial's settings; each is a flag (python3 memory_demo.py --help shows them all).
+EPOCHS = 250  # each epoch: sequence 1, then sequence 2
+BATCH_SIZE = 1  # one sequence at a time, one time step per batch
+UNITS = 20
 
 
-def run_trial(args: argparse.Namespace, task: memory.MemoryTask, seed: int,
-              first: bool) -> tuple[experiment.Trained, dict, np.ndarray | None]:
-    """Train one model from `seed` and score it; the first trial also prints the tutorial's table.
+def main(argv: list[str] | None = None) -> int:
+    args = memory_options.parse("memory_demo.py", __doc__.splitlines()[0], argv, EPOCHS, UNITS, BATCH_SIZE)
+    task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
 
-    Returns the trained model, its result, and (with --plot-memory, first trial) its cell states.
+    with Run("memory_demo.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+        # One model per seed, SEED..SEED+TRIALS-1 (--trials); the first one is shown and saved.
+        results, first_model, first_states = [], None, None
+        for seed in range(args.seed, args.seed + args.trials):
+            model, result, states = train_and_score(run, args, task, seed, first=first_model is None)
+            if first_model is None:
+                first_model, first_states = model, states
+            results.append(result)
+
+        # Evaluate over the trials: how many seeds solve it; the first trial's figures head the metrics.
+        solved = sum(result["solved"] for result in results)
+        print(f"Solved {solved} of {args.trials} trials (every step of both sequences right, and each last "
+              f"step's right item ahead of the other sequence's by at least {memory.SOLVED_MARGIN})")
+        metrics = {key: results[0][key]
+                   for key in ("correct_steps", "total_steps", "last_steps_correct", "last_step_margins", "solved")}
+        metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
+        pictures = {}
+        if args.plot_memory is not None:  # the first model's cell states, step by step, for both sequences
+            units = memory.units_to_show(first_states, args.memory_units)
+            pictures[args.plot_memory] = functools.partial(plotting.plot_cell_states, first_states, units,
+                                                           title=f"memory_demo.py, lag {args.lag}")
+        run.finish(metrics, first_model, pictures)
+    return 0
+
+
+def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask, seed: int,
+                    first: bool) -> tuple[keras.Model, dict, np.ndarray | None]:
+    """One trial: a model trained from `seed` and scored; the first also prints the tutorial's table.
+
+    Returns the model, its result, and (with --plot-memory, first trial) its cell states.
     """
-    bptt, long_lag = memory.BPTT_OF[args.formulation], args.formulation == "long-lag"
-    resets = memory.sequence_samples(task, args.batch_size, bptt)
-    session.seed_everything(seed)
+    seed_everything(seed)  # each trial starts as a run with --seed `seed` would
+    bptt = memory.BPTT_OF[args.formulation]  # step: one time step per batch; full: whole sequences
+    # The stateful LSTM's state is reset after each sequence; a stateless one has no state to reset.
+    reset_after = memory.sequence_samples(task, args.batch_size, bptt)
 
     # Data: the two sequences as (x_t -> x_t+1) one-hot pairs, in order (or shuffled) each epoch.
-    rng = random.Random(seed)  # data (random sequences, shuffled order), untouched by Keras
+    rng = random.Random(seed)  # the data's stream (random sequences, shuffled order), untouched by Keras
     sequences = memory.draw_sequences(task, rng)
     pairs = memory.step_pairs(task, sequences)
     in_order = list(range(len(pairs)))
@@ -88,30 +89,34 @@ def run_trial(args: argparse.Namespace, task: memory.MemoryTask, seed: int,
         order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
         return memory.arrange(pairs, order, args.batch_size, bptt)
 
-    # Model: the tutorial's stateful LSTM fed one step per batch, or (full-bptt, long-lag) a stateless one
-    # over each whole sequence (with --shortcut, the input also goes straight to the output layer).
-    def build() -> keras.Model:
-        if bptt == "step":
-            return models.memory_stateful(args.batch_size, task.width, args.units)
-        return memory.full_bptt_model(task.steps, task.width, args.units, long_lag,
-                                      args.last_step_share, args.memory_units, args.shortcut)
+    # Model: the tutorial's stateful LSTM(20) -> Dense(5, sigmoid), fed one time step per batch; or
+    # (full-bptt, long-lag) a stateless LSTM over each whole sequence (with --shortcut, the input also
+    # goes straight to the output layer).
+    if bptt == "step":
+        built = models.memory_stateful(args.batch_size, task.width, args.units)
+    else:
+        built = models.memory_full_bptt(task.steps, task.width, args.units, args.formulation == "long-lag",
+                                        args.last_step_share, args.memory_units, args.shortcut)
+    model = run.model(built, summary=first)
 
-    # Train: sequence 1 then sequence 2 each epoch, the state reset after each.
-    def train(model: keras.Model) -> training.History:
-        return training.train(model, next_epoch, args.epochs, args.batch_size, resets,
-                              progress=not args.quiet, loop=args.loop)
-
-    trained = experiment.train_or_load("memory_demo.py", build, train, args.load, summary=not args.quiet and first)
+    # Train: sequence 1 then sequence 2 each epoch, the state reset after each, as the tutorial's
+    # model.fit(...); model.reset_states() does.
+    history = None
+    if run.training:
+        history = training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
+                                 reset_after=reset_after, progress=not args.quiet, loop=args.loop)
+        run.trained(history)
 
     # Evaluate: predict each sequence from a reset state; classes are the argmax, as predict_classes did.
     x, _ = memory.arrange(pairs, in_order, args.batch_size, bptt)
-    outputs = memory.unarrange(training.predict(trained.model, x, args.batch_size, resets), in_order,
+    outputs = memory.unarrange(training.predict(model, x, args.batch_size, reset_after), in_order,
                                task.steps, args.batch_size, bptt)
-    result = dict(memory.score(sequences, outputs), seed=seed, train_seconds=trained.seconds)
+    result = dict(memory.score(sequences, outputs), seed=seed,
+                  train_seconds=history.seconds if history is not None else None)
     states = None
     if first:
         if args.plot_memory is not None:  # both sequences side by side, from a zero state
-            states = memory.cell_states(trained.model, memory.arrange(pairs, in_order, 2, "full")[0])
+            states = memory.cell_states(model, memory.arrange(pairs, in_order, 2, "full")[0])
         for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
             print(f"Sequence {number}")
             for row in reporting.ends_of(
@@ -120,49 +125,8 @@ def run_trial(args: argparse.Namespace, task: memory.MemoryTask, seed: int,
     last = ", ".join(f"{'right' if ok else 'wrong'} (margin {margin:+.2f})"
                      for ok, margin in zip(result["last_steps_correct"], result["last_step_margins"]))
     print(f"Seed {seed}: {result['correct_steps']}/{result['total_steps']} steps right, "
-          f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}"
-          + (f" (trained in {trained.seconds:.1f} s)" if trained.seconds is not None else ""))
-    return trained, result, states
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = arguments()
-    args = cli.parse_args(parser, argv)
-    cli.check_picture_path(parser, args, "--plot-memory")
-    if args.trials > 1 and (args.load or args.save):
-        parser.error("--load and --save work with one model: use --trials 1")
-    try:
-        memory.check_long_lag_options(args.units, args.formulation == "long-lag", args.last_step_share,
-                                      args.memory_units, args.shortcut)
-        task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
-    except ValueError as error:
-        parser.error(str(error))
-    resources.require_fits(memory.memory_need(task, args.batch_size, memory.BPTT_OF[args.formulation], args.units,
-                                              args.epochs, args.shortcut),
-                           "--lag, --alphabet, --units and --shortcut")
-
-    first, results, first_states = None, [], None
-    for seed in range(args.seed, args.seed + args.trials):
-        trained, result, states = run_trial(args, task, seed, first=first is None)
-        if first is None:
-            first, first_states = trained, states
-        results.append(result)
-
-    solved = sum(r["solved"] for r in results)
-    print(f"Solved {solved} of {args.trials} trials (every step of both sequences right, and each last "
-          f"step's right item ahead of the other sequence's by at least {memory.SOLVED_MARGIN})")
-    metrics = {key: results[0][key]
-               for key in ("correct_steps", "total_steps", "last_steps_correct", "last_step_margins", "solved")}
-    metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
-    train_seconds = None if args.load else sum(r["train_seconds"] for r in results)
-    pictures = {}
-    if args.plot_memory is not None:
-        pictures[args.plot_memory] = lambda path: plotting.plot_cell_states(
-            first_states, memory.units_to_show(first_states, args.memory_units), path,
-            f"memory_demo.py, lag {args.lag}")
-    session.write_outputs(args, "memory_demo.py", session.config_of(args), train_seconds, metrics,
-                          first.history, first.model, pictures)
-    return 0
+          f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}")
+    return model, result, states
 
 
 if __name__ == "__main__":

@@ -16,9 +16,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for common/
-from common import backends, binary, data, models, session  # noqa: E402
+from common.runtime.startup import prepare_backend  # noqa: E402
 
-import keras  # noqa: E402  (after common, which prepares the backend before Keras loads it)
+prepare_backend()  # before Keras loads, as every script does
+
+import keras  # noqa: E402
+
+from common import backends, binary, data, models  # noqa: E402
+from common.runtime.run import seed_everything  # noqa: E402
 
 BATCH, STEPS, UNITS, BITS = 128, 16, 256, 8
 
@@ -35,7 +40,7 @@ def best_seconds(function, repeats: int = 30) -> float:
 
 
 def main() -> None:
-    session.seed_everything(1)
+    seed_everything(1)
     a, b = data.all_operand_pairs(BITS)
     x, y = binary.tutorial_arrays(a[:BATCH * 8], b[:BATCH * 8], BITS)
     xb, yb = x[:BATCH], y[:BATCH]

@@ -1,4 +1,4 @@
-"""Binary addition data in two formulations, generated as arrays or as a bounded stream of batches.
+"""Binary addition: the pairs, their two formulations, the printed rows, and how right a model is.
 
 The tutorial's formulation reads all bits of a, then all bits of b (MSB first) and outputs the
 bits+1 bits of a+b at once: a lookup table for one operand width. The serial formulation feeds
@@ -6,33 +6,49 @@ one bit position per time step, least significant first, as the pair (a_i, b_i),
 the sum bit at every step plus a final carry step: the written-addition algorithm, which works
 at any length. Operands wider than 62 bits do not fit an int64, so long test pairs are drawn
 and added as bit arrays (ripple carry, vectorised over the samples).
+
+A model is scored on whole sums (every bit right), never on single bits: 8 of 9 bits right is a
+wrong sum. Importing this module does not import Keras: a model is run through the backend's
+compiled forward pass (`common/backends/`).
 """
 
 from __future__ import annotations
 
-import time
 import weakref
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import keras
 import numpy as np
 
 from common import backends
-from common.runtime import resources
-from common.checks import MisuseError, require_fraction, require_int, require_positive_int
+from common.checks import MisuseError, require_int, require_positive_int
 from common.data import MAX_BITS
-from common.encoding import to_bits
+from common.encoding import from_bits, to_bits
+from common.reporting import bits_row
+
+if TYPE_CHECKING:
+    import keras
 
 FORMULATIONS = ("tutorial", "serial")
-SERIAL_LOSSES = ("binary_crossentropy", "mean_squared_error")
 MAX_OPERAND_BITS = MAX_BITS // 2
 """Widest operands whose pairs are enumerated or sampled by index (4**12 = 16.7 million pairs)."""
+ALL_PAIRS_LIMIT = 4**10
+"""Up to this many pairs (10 bits) are enumerated in memory; beyond it pairs are sampled per epoch."""
+EVALUATION_CHUNK = 2000
+"""Random pairs of a test width encoded and evaluated at a time."""
+LIMIT_SEARCH_MAX_BITS = 4096
+"""The widest operands the width search tries."""
 
 
 def pair_count(bits: int) -> int:
     """How many pairs of `bits`-bit operands there are: 4**bits."""
     require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
     return 4**bits
+
+
+def enumerates_all(bits: int, pairs_per_epoch: int | None) -> bool:
+    """Whether a run holds every pair of `bits`-bit operands as arrays (else it samples them):
+    when no sample size is asked for and there are at most ALL_PAIRS_LIMIT pairs."""
+    return pairs_per_epoch is None and pair_count(bits) <= ALL_PAIRS_LIMIT
 
 
 def pairs_from_indices(indices: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,6 +145,27 @@ def chain_problems(x: np.ndarray, y: np.ndarray, per_sequence: int,
     return x[order].reshape(-1, steps, x.shape[2]), y[order].reshape(-1, steps, y.shape[2])
 
 
+def sampled_batch(formulation: str, bits: int, batch_size: int, per_sequence: int, seed: int, epoch: int,
+                  index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Batch `index` of epoch `epoch` of a stream of pairs drawn uniformly from all 4**bits.
+
+    Each batch is drawn from its own generator, seeded with (seed, epoch, index), so the same seed
+    gives the same stream on every backend whatever reads it. Serial problems are joined
+    `per_sequence` at a time, as `chain_problems` joins them.
+    """
+    require_positive_int("batch_size", batch_size)
+    require_positive_int("per_sequence", per_sequence)
+    if formulation == "tutorial" and per_sequence != 1:
+        raise MisuseError("only serial problems can be joined (per_sequence must be 1)")
+    rng = np.random.default_rng([seed, epoch, index])
+    a, b = sample_operand_pairs(batch_size * per_sequence, bits, rng)
+    x, y = formulation_arrays(formulation, a, b, bits)
+    if formulation == "serial":
+        x = x.reshape(batch_size, -1, x.shape[2])
+        y = y.reshape(batch_size, -1, y.shape[2])
+    return x, y
+
+
 def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     """Model outputs -> rounded sum bits, MSB first, (n, bits+1): the tutorial's printed order."""
     outputs = np.rint(np.asarray(outputs, dtype=np.float64)).clip(0, 1).astype(np.int8)
@@ -139,112 +176,12 @@ def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
 
 
-EVALUATION_CHUNK = 2000
-"""Random pairs of a test width encoded and evaluated at a time."""
-
-
-def memory_need(formulation: str, bits: int, pairs: int, units: int, batch_size: int, chain: int,
-                widest_test: int = 0) -> resources.Need:
-    """What a run holds at once, at most (`resources.require_fits` checks it): `pairs` encoded
-    (with their integer bits, the chained copy and the backend's copy for `fit`), a batch's
-    backward pass, and a chunk of the widest test pairs with the LSTM's outputs over them."""
-    serial = formulation == "serial"
-    steps = bits + 1 if serial else 2 * bits
-    per_pair = 3 * (bits + 1) if serial else 2 * bits + bits + 1
-    test_floats = EVALUATION_CHUNK * (widest_test + 1) * (9 + 2 * units) if widest_test else 0
-    return resources.Need(
-        array_floats=4 * pairs * per_pair + 2 * batch_size * chain * per_pair + test_floats,
-        parameters=resources.lstm_parameters(units, 2 if serial else 1)
-        + resources.dense_parameters(1 if serial else bits + 1, units),
-        recurrent_floats=resources.recurrent_floats(batch_size, chain * steps, units),
-    )
-
-
-class SampledPairs(keras.utils.PyDataset):
-    """Each epoch, `batches` batches of pairs drawn uniformly from all 4**bits, encoded on demand.
-
-    Memory stays at one batch however many pairs there are: nothing is enumerated. Batch `index`
-    of epoch `e` is drawn from its own generator seeded with (seed, e, index), so the same seed
-    gives the same stream on every backend. Serial problems are joined `per_sequence` at a time,
-    as `chain_problems` joins them.
-    """
-
-    def __init__(self, formulation: str, bits: int, batch_size: int, batches: int, seed: int,
-                 per_sequence: int = 1):
-        super().__init__()  # one worker, in the training thread: batches come in order
-        if formulation not in FORMULATIONS:
-            raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
-        require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
-        for name, value in (("batch_size", batch_size), ("batches", batches), ("per_sequence", per_sequence)):
-            require_positive_int(name, value)
-        require_int("seed", seed, minimum=0)
-        if formulation == "tutorial" and per_sequence != 1:
-            raise MisuseError("only serial problems can be joined (per_sequence must be 1)")
-        self.formulation, self.bits, self.batch_size = formulation, bits, batch_size
-        self.batches, self.seed, self.per_sequence = batches, seed, per_sequence
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return self.batches
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        a, b = sample_operand_pairs(self.batch_size * self.per_sequence, self.bits, rng)
-        x, y = formulation_arrays(self.formulation, a, b, self.bits)
-        if self.formulation == "serial":
-            x = x.reshape(self.batch_size, -1, x.shape[2])
-            y = y.reshape(self.batch_size, -1, y.shape[2])
-        return x, y
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-
-
-def _operands(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
-        raise MisuseError(f"a and b must be non-empty 1-D arrays of one shape, got {a.shape} and {b.shape}")
-    return a, b
-
-
-def _bit_arrays(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a_bits, b_bits = np.asarray(a_bits), np.asarray(b_bits)
-    if a_bits.shape != b_bits.shape or a_bits.ndim != 2 or a_bits.size == 0:
-        raise MisuseError(
-            f"a_bits and b_bits must be non-empty (n, bits) arrays of one shape, got {a_bits.shape} and {b_bits.shape}")
-    if not (np.isin(a_bits, (0, 1)).all() and np.isin(b_bits, (0, 1)).all()):
-        raise MisuseError("a_bits and b_bits must hold only 0s and 1s")
-    return a_bits.astype(np.int8), b_bits.astype(np.int8)
-
-
-SERIAL_RECURRENT_DROPOUT = 0.1
-"""Dropout on the serial LSTM's recurrent state in training: noise the carry must survive."""
-
-
-def serial_adder(units: int = 4, loss: str = "binary_crossentropy", learning_rate: float = 0.001,
-                 recurrent_dropout: float = 0.0) -> keras.Model:
-    """LSTM(units, return_sequences) -> Dense(1, sigmoid) at every step, over any number of steps.
-
-    The input length is left open (None) so that a model trained on 8-bit pairs adds 64-bit ones.
-    `recurrent_dropout` drops parts of the state fed back at each training step. A model trained
-    without it can keep its carry only approximately: right over the short problems it was trained
-    on, wrong now and then on long inputs. Trained to survive the noise, the carry
-    becomes a state the model returns to (docs/binary_addition.md has the widths measured).
-    """
-    require_positive_int("units", units)
-    require_fraction("recurrent_dropout", recurrent_dropout)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
-        raise MisuseError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    if loss not in SERIAL_LOSSES:
-        raise MisuseError(f"loss must be one of {SERIAL_LOSSES}, got {loss!r}")
-    model = keras.Sequential([
-        keras.Input(shape=(None, 2)),
-        keras.layers.LSTM(units, return_sequences=True, recurrent_dropout=recurrent_dropout),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(loss=loss, optimizer=keras.optimizers.Adam(learning_rate), metrics=["binary_accuracy"])
-    return model
+def pair_rows(a: int, b: int, bits: int, predicted: np.ndarray) -> str:
+    """The tutorial's three rows (a, b, the predicted sum, MSB first) under a rule of `=`; a wrong
+    sum is marked, which the tutorial never needed to do."""
+    right = int(from_bits(predicted)) == a + b
+    return "\n".join(["=" * 30, bits_row(to_bits(a, bits)), bits_row(to_bits(b, bits)),
+                      bits_row(predicted) + ("" if right else f"   <- wrong, {a}+{b}={a + b}")])
 
 
 def exact_rows(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 8192) -> np.ndarray:
@@ -267,47 +204,69 @@ def exact_rows(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int
     return hits
 
 
+def exact_at_width(model: keras.Model, bits: int, n_pairs: int, rng: np.random.Generator) -> float:
+    """Exact-match rate of a serial model on `n_pairs` random pairs of `bits`-bit operands, drawn
+    and checked EVALUATION_CHUNK at a time."""
+    require_positive_int("n_pairs", n_pairs)
+    hits = 0
+    for start in range(0, n_pairs, EVALUATION_CHUNK):
+        count = min(EVALUATION_CHUNK, n_pairs - start)
+        x, y = serial_from_bits(*random_bit_pairs(count, bits, rng))
+        hits += int(exact_rows(model, x, y, batch_size=count).sum())
+    return hits / n_pairs
+
+
+def exact_by_width(exact_at: Callable[[int], float],
+                   start_bits: int) -> tuple[int | None, int | None, dict[int, float]]:
+    """(largest width found all right, smallest width found wrong, the exact-match rate at every
+    width measured), where `exact_at(width)` measures the rate: doubling from `start_bits` up to
+    LIMIT_SEARCH_MAX_BITS, or to a width with none right, then bisection between the last width
+    all right and the first one wrong.
+
+    The doubling goes on past the first failure so that the rates also show how the exact-match
+    rate falls with width.
+    """
+    require_positive_int("start_bits", start_bits)
+    rates: dict[int, float] = {}
+    width = start_bits
+    while width <= LIMIT_SEARCH_MAX_BITS and (not rates or min(rates.values()) > 0):
+        rates[width] = exact_at(width)
+        width *= 2
+    bad = next((w for w in rates if rates[w] < 1.0), None)
+    good = max((w for w in rates if bad is None or w < bad), default=None)
+    while good is not None and bad is not None and bad - good > 1:
+        middle = (good + bad) // 2
+        rates[middle] = exact_at(middle)
+        if rates[middle] < 1.0:
+            bad = middle
+        else:
+            good = middle
+    return good, bad, dict(sorted(rates.items()))
+
+
 _INFERENCE: "weakref.WeakKeyDictionary[keras.Model, Callable[[np.ndarray], np.ndarray]]" = (
     weakref.WeakKeyDictionary())
 
 
 def _compiled_inference(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
-    if not isinstance(model, keras.Model):
-        raise MisuseError(f"model must be a keras.Model, got {type(model).__name__}")
     if model not in _INFERENCE:
         _INFERENCE[model] = backends.current().compiled_inference(model)
     return _INFERENCE[model]
 
 
-class UntilExact(keras.callbacks.Callback):
-    """Stop training at the end of the first epoch after which every training pair is right.
+def _operands(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise MisuseError(f"a and b must be non-empty 1-D arrays of one shape, got {a.shape} and {b.shape}")
+    return a, b
 
-    Checking all pairs costs about a third of an epoch of the tutorial's model, so a fixed probe of
-    `probe_size` pairs is checked first: one wrong probe pair proves the whole set is not yet right
-    and the full check is skipped. The full check alone decides success.
-    """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, probe_size: int = 2048, seed: int = 0):
-        super().__init__()
-        require_positive_int("probe_size", probe_size)
-        if len(x) != len(y) or len(x) == 0:
-            raise MisuseError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
-        self.x, self.y = x, y
-        probe = np.random.default_rng(seed).choice(len(x), size=min(probe_size, len(x)), replace=False)
-        self.probe_x, self.probe_y = x[probe], y[probe]
-        self.exact_epoch: int | None = None
-        self.exact_seconds: float | None = None
-        self.full_checks = 0
-        self._started = 0.0
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self._started = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if not exact_rows(self.model, self.probe_x, self.probe_y).all():
-            return
-        self.full_checks += 1
-        if exact_rows(self.model, self.x, self.y).all():
-            self.exact_epoch = epoch + 1
-            self.exact_seconds = time.perf_counter() - self._started
-            self.model.stop_training = True
+def _bit_arrays(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a_bits, b_bits = np.asarray(a_bits), np.asarray(b_bits)
+    if a_bits.shape != b_bits.shape or a_bits.ndim != 2 or a_bits.size == 0:
+        raise MisuseError(
+            f"a_bits and b_bits must be non-empty (n, bits) arrays of one shape, got {a_bits.shape} and {b_bits.shape}")
+    if not (np.isin(a_bits, (0, 1)).all() and np.isin(b_bits, (0, 1)).all()):
+        raise MisuseError("a_bits and b_bits must hold only 0s and 1s")
+    return a_bits.astype(np.int8), b_bits.astype(np.int8)

@@ -1,12 +1,15 @@
 """Pictures a reader can look at (matplotlib, no display needed): training curves, a memory kept
-across a lag, an adder's accuracy against width."""
+across a lag, an adder's accuracy against width; and a model's diagram (Keras's, with Graphviz)."""
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from pathlib import Path
 from types import ModuleType
 from typing import Sequence
 
+import keras
 import numpy as np
 
 from common.checks import MisuseError
@@ -99,3 +102,19 @@ def plot_exact_by_width(curves: dict[str, dict[int, float]], path: Path, title: 
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)
+
+
+def draw_model(model: keras.Model, path: Path) -> None:
+    """`plot_model(show_shapes=True)`, as the binary addition tutorial draws its model, or one line
+    saying why not, and carry on.
+
+    Asked without pydot or Graphviz, plot_model raises, or (when IPython is importable) prints its
+    own notice and draws nothing; checking first keeps the message to one line either way.
+    """
+    missing = [name for name, found in (("pydot", importlib.util.find_spec("pydot")),
+                                        ("Graphviz's dot", shutil.which("dot"))) if not found]
+    if missing:
+        print(f"No model diagram: {' and '.join(missing)} not installed (pip install pydot; install Graphviz)")
+        return
+    keras.utils.plot_model(model, to_file=path, show_shapes=True)
+    print(f"Model diagram written to {path}")

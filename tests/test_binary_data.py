@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from common import binary, data, encoding
+from common import binary, binary_fit, data, encoding, models
 
 
 def decode_tutorial(x, y, bits):
@@ -67,7 +67,7 @@ def test_long_carry_chain():
 @pytest.mark.parametrize("formulation", binary.FORMULATIONS)
 def test_sampled_stream_is_right_reproducible_and_wide(formulation):
     def first(seed):
-        return binary.SampledPairs(formulation, 12, 256, batches=3, seed=seed)[0]
+        return binary_fit.SampledPairs(formulation, 12, 256, batches=3, seed=seed)[0]
 
     x, y = first(7)
     assert x.shape[0] == 256
@@ -80,7 +80,7 @@ def test_sampled_stream_is_right_reproducible_and_wide(formulation):
 
 
 def test_sampled_stream_draws_new_pairs_each_batch_and_epoch_and_joins_serial_problems():
-    stream = binary.SampledPairs("serial", 6, 4, batches=2, seed=1, per_sequence=3)
+    stream = binary_fit.SampledPairs("serial", 6, 4, batches=2, seed=1, per_sequence=3)
     x, y = stream[0]
     assert x.shape == (4, 3 * 7, 2) and y.shape == (4, 3 * 7, 1)
     a, b, total = decode_serial(x.reshape(12, 7, 2), y.reshape(12, 7, 1))
@@ -111,6 +111,6 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="rng"):
         binary.random_bit_pairs(3, 4, rng=0)
     with pytest.raises(ValueError, match="loss"):
-        binary.serial_adder(4, loss="hinge")
+        models.serial_adder(4, loss="hinge")
     with pytest.raises(ValueError, match="recurrent_dropout"):
-        binary.serial_adder(4, recurrent_dropout=1.0)
+        models.serial_adder(4, recurrent_dropout=1.0)

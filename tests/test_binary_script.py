@@ -9,10 +9,10 @@ import pytest
 
 import binary_addition
 from common import binary, data
-from conftest import both_backends, extended_on_jax, refused, run_script, slow
+from conftest import also_on_jax, refused, reproduction, run_script
 
 
-@slow
+@reproduction
 def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys):
     metrics = run_script(binary_addition, ["--bits", "4", "--units", "64", "--batch-size", "8",
                                            "--learning-rate", "0.01", "--epochs", "200", "--until-exact",
@@ -24,7 +24,7 @@ def test_tutorial_formulation_reproduces_at_4_bits_with_margin(tmp_path, capsys)
     assert "exact_match_all=1.000000" in printed
 
 
-@slow
+@reproduction
 def test_serial_formulation_learns_4_bits_and_adds_unseen_16_bit_numbers(tmp_path):
     # Without recurrent dropout, which is tuned for the default LSTM(16) on 8-bit pairs, not for this
     # smaller model. Most seeds get every 4-bit pair right within the budget, not all; how many 16-bit
@@ -45,7 +45,7 @@ def test_tutorial_model_cannot_take_other_widths(tmp_path, capsys):
                                                                tmp_path, capsys)
 
 
-@both_backends
+@also_on_jax
 def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     path = tmp_path / "adder.keras"
     trained = run_script(binary_addition, ["--bits", "3", "--formulation", "serial", "--epochs", "3",
@@ -54,7 +54,8 @@ def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
     model = keras.models.load_model(path)
     lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
-    assert lstm.recurrent_dropout == binary.SERIAL_RECURRENT_DROPOUT > 0, "the serial default: the carry under noise"
+    assert lstm.recurrent_dropout == binary_addition.SERIAL_RECURRENT_DROPOUT > 0, \
+        "the serial default: the carry under noise"
     assert binary.exact_rows(model, x, y).mean() == trained["exact_match_all"]
     assert np.array_equal(model.predict(x, verbose=0), keras.models.load_model(path).predict(x, verbose=0))
     loaded = run_script(binary_addition, ["--bits", "3", "--formulation", "serial", "--load", str(path),
@@ -72,7 +73,7 @@ def test_bad_bits_get_one_clear_line_and_status_2(value, message, tmp_path, caps
     assert message in line and "--bits" in line
 
 
-@both_backends
+@also_on_jax
 def test_same_seed_same_numbers(tmp_path):
     argv = ["--bits", "3", "--formulation", "serial", "--epochs", "2", "--batch-size", "8"]
     first, second = (run_script(binary_addition, [*argv, "--quiet"], tmp_path)["metrics"] for _ in range(2))
@@ -80,8 +81,6 @@ def test_same_seed_same_numbers(tmp_path):
     assert first["exact_match"] == second["exact_match"]
 
 
-@both_backends
-@extended_on_jax  # the stream is numpy: the same on every backend
 def test_twelve_bits_train_on_a_sampled_stream(tmp_path):
     metrics = run_script(binary_addition, ["--bits", "12", "--formulation", "serial", "--epochs", "1",
                                            "--pairs-per-epoch", "4096", "--eval-pairs", "1000", "--rows",
@@ -97,12 +96,12 @@ def test_the_width_search_doubles_past_a_failure_then_bisects():
         measured.append(width)
         return 1.0 if width <= 157 else max(0.0, 1 - width / 2048)
 
-    good, bad, rates = binary_addition.exact_by_width(exact_at, 8)
+    good, bad, rates = binary.exact_by_width(exact_at, 8)
     assert (good, bad) == (157, 158)
     assert [8, 16, 32, 64, 128, 256, 512, 1024, 2048] == measured[:9], "doubling on past 157, to none right"
     assert set(rates) == set(measured) and list(rates) == sorted(rates)
-    assert binary_addition.exact_by_width(lambda width: 1.0, 8)[:2] == (4096, None)
-    assert binary_addition.exact_by_width(lambda width: 0.5, 8) == (None, 8, {8: 0.5, 16: 0.5, 32: 0.5, 64: 0.5,
+    assert binary.exact_by_width(lambda width: 1.0, 8)[:2] == (4096, None)
+    assert binary.exact_by_width(lambda width: 0.5, 8) == (None, 8, {8: 0.5, 16: 0.5, 32: 0.5, 64: 0.5,
                                                                                128: 0.5, 256: 0.5, 512: 0.5,
                                                                                1024: 0.5, 2048: 0.5, 4096: 0.5})
 
