@@ -66,36 +66,30 @@ def refused(script, argv, tmp_path: Path, capsys) -> str:
     return err.strip()
 
 
-both_backends = pytest.mark.both_backends
-"""The backend-sensitive tests (the fast loop, a tiny run of every script, seeding, save and load):
-CI runs the core suite on TensorFlow and these again on JAX."""
+also_on_jax = pytest.mark.also_on_jax
+"""Backend-sensitive (the fast loop, a tiny run of every script, seeding, save and load, every
+guarantee of the README's Reliability section): run on JAX as well as TensorFlow. On JAX only these
+and the reproductions run; the rest check data, encoders, argument handling and TensorFlow's own
+`fit`, which JAX does not change."""
+reproduction = pytest.mark.reproduction
+"""A reproduction at a tutorial's own settings, or a documented fix, on a fixed seed, held to a
+bound that every seed measured on both backends met (the experiment's docs page gives their
+figures): another CPU's rounding can move a run as another seed does, so one seed's figure would
+not do. Run on both backends."""
 extended = pytest.mark.extended
 """More of what the core tests already check (every option combination, fuzzed command lines that
 train, the terminal and distributed paths): each trains its own models, so the README's test
 command leaves them out; `python3 -m pytest -m extended` runs them."""
 
 
-def extended_on_jax(test):
-    """In the README's test command on TensorFlow only: on JAX, other core tests already train and load
-    the same script's models, so running this one there too costs minutes of compiling for little."""
-    return extended(test) if BACKEND == "jax" else test
-
-
-slow = pytest.mark.slow
-"""A reproduction at a tutorial's own settings, or a documented fix, on a fixed seed, held to a
-bound that every seed measured on both backends met (the experiment's docs page gives their
-figures): another CPU's rounding can move a run as another seed does, so one seed's figure would
-not do. The README's test command runs them on both backends."""
-
-
-fit_carries_state = pytest.mark.skipif(
-    BACKEND != "tensorflow",
-    reason="Keras's fit on JAX drops the LSTM state, so there is no plain loop for stateful models "
-           "there: test_backends.py compares the JAX loop with TensorFlow's fit instead")
-only_on_tensorflow = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow-only behaviour")
-once = pytest.mark.skipif(
-    BACKEND != "tensorflow",
-    reason="starts both backends in subprocesses itself: run in the TensorFlow pass only")
+def pytest_collection_modifyitems(config, items):
+    """On JAX, keep only the tests marked `also_on_jax` and the reproductions."""
+    if BACKEND != "jax":
+        return
+    kept = [item for item in items if item.get_closest_marker("also_on_jax") or item.get_closest_marker("reproduction")]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 def tutorial_framing(sequence, n_in, n_out):

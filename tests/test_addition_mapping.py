@@ -4,14 +4,14 @@
 import pytest
 
 import addition_mapping
-from conftest import BACKEND, both_backends, extended, run_script, slow
+from conftest import also_on_jax, reproduction, run_script
 
 TUTORIAL_EXPECTED = [110, 122, 104, 103, 163, 100, 56, 61, 109, 129, 98, 60, 66, 63, 84, 148, 96,
                      33, 75, 64]
 TUTORIAL_RMSE = 0.565685
 
 
-@slow
+@reproduction
 def test_the_default_run_prints_the_tutorials_table_and_learns_the_sums(capsys, tmp_path):
     document = run_script(addition_mapping, ["--quiet"], tmp_path)
     out = capsys.readouterr().out
@@ -23,7 +23,7 @@ def test_the_default_run_prints_the_tutorials_table_and_learns_the_sums(capsys, 
     assert out.startswith("RMSE: ")
 
 
-@slow
+@reproduction
 def test_three_times_the_epochs_with_decay_meet_the_tutorials_rmse(capsys, tmp_path):
     # Seed 2, where the defaults miss the tutorial's RMSE on both backends; the fix met it on every
     # seed measured on both backends (docs/addition_mapping.md).
@@ -32,9 +32,8 @@ def test_three_times_the_epochs_with_decay_meet_the_tutorials_rmse(capsys, tmp_p
     assert document["config"]["decay"] is True
 
 
-@both_backends
-@pytest.mark.parametrize("flags", [["--loop", "plain", "--terms", "3", "--largest", "20"],
-                                   pytest.param(["--two-layer"], marks=[extended] if BACKEND == "jax" else [])],
+@pytest.mark.parametrize("flags", [pytest.param(["--loop", "plain", "--terms", "3", "--largest", "20"], marks=also_on_jax),
+                                   ["--two-layer"]],
                          ids=["one-layer", "two-layer"])
 def test_a_tiny_run_of_each_model_prints_the_table_and_writes_the_figures(flags, capsys, tmp_path):
     document = run_script(addition_mapping, ["--epochs", "2", "--examples", "10", "--quiet", *flags], tmp_path)

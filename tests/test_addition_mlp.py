@@ -2,13 +2,13 @@
 
 
 import addition_mlp
-from conftest import both_backends, run_script, slow
+from conftest import also_on_jax, run_script, reproduction
 
 TUTORIAL_EXPECTED = [108, 143, 109, 16, 152, 59, 95, 113, 90, 104, 123, 92, 150, 136, 130, 76, 112,
                      129, 171, 127]
 
 
-@slow
+@reproduction
 def test_the_default_run_prints_the_tutorials_table_and_learns_the_sums(capsys, tmp_path):
     document = run_script(addition_mlp, [], tmp_path)
     out = capsys.readouterr().out
@@ -23,7 +23,7 @@ def test_the_default_run_prints_the_tutorials_table_and_learns_the_sums(capsys, 
     assert f"Operands in reverse order: RMSE {metrics['reversed_rmse']:f}" in out
 
 
-@slow
+@reproduction
 def test_twice_the_epochs_get_every_sum_right_in_either_order(capsys, tmp_path):
     # Seed 5, where the defaults miss on both backends; 100 epochs got RMSE 0 on every seed measured on
     # both backends (docs/addition_mlp.md).
@@ -32,7 +32,7 @@ def test_twice_the_epochs_get_every_sum_right_in_either_order(capsys, tmp_path):
     assert document["metrics"]["rmse"] == document["metrics"]["reversed_rmse"] == 0.0
 
 
-@both_backends
+@also_on_jax
 def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     for loop in ("fast", "plain"):
         document = run_script(addition_mlp, ["--epochs", "2", "--examples", "10", "--quiet", "--loop",

@@ -6,14 +6,14 @@ import pytest
 import addition_seq2seq
 from common import questions
 from common.runtime.options import seq2seq as seq2seq_options
-from conftest import both_backends, extended, extended_on_jax, refused, run_script, slow
+from conftest import also_on_jax, extended, refused, run_script, reproduction
 
 TUTORIAL_EXPECTED = [13, 13, 13, 9, 11, 18, 15, 14, 6, 15, 9, 10, 8, 14, 14, 19, 4, 13, 9, 12]
 
 TINY = ["--epochs", "2", "--examples", "40", "--quiet"]
 
 
-@slow
+@reproduction
 def test_the_default_run_prints_the_tutorials_table_and_learns_to_add(capsys, tmp_path):
     document = run_script(addition_seq2seq, [], tmp_path)
     out = capsys.readouterr().out
@@ -25,7 +25,7 @@ def test_the_default_run_prints_the_tutorials_table_and_learns_to_add(capsys, tm
     assert document["metrics"]["exact_match"] >= 0.7
 
 
-@slow
+@reproduction
 def test_twice_the_epochs_get_the_answers_right(capsys, tmp_path):
     # Seed 2, where the defaults miss some on both backends; 60 epochs got every answer right on
     # every seed measured on both backends (docs/addition_seq2seq.md). The bound leaves room for a
@@ -34,8 +34,6 @@ def test_twice_the_epochs_get_the_answers_right(capsys, tmp_path):
     assert document["metrics"]["exact_match"] >= 0.99
 
 
-@both_backends
-@extended_on_jax  # the next test trains and loads a seq2seq model on JAX too
 def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     document = run_script(addition_seq2seq, TINY, tmp_path)
     out = capsys.readouterr().out
@@ -86,7 +84,7 @@ def test_masking_and_integer_inputs_run(flags, capsys, tmp_path):
     assert "Summary over all 40 evaluation samples" in out and document["config"]["mask"] == ("--mask" in flags)
 
 
-@slow
+@reproduction
 @pytest.mark.parametrize("flags, at_least", [
     (["--reverse"], 0.8),
     (["--encoding", "integer", "--mask", "--decoder", "feedback", "--reverse"], 0.5),
@@ -113,7 +111,7 @@ def test_holdout_is_reported_apart_and_asked_held_out_questions_are_marked(capsy
     assert f"Question={question}, Expected={sum(held)}, " in out and out.count("(held out: never trained on)") == 1
 
 
-@both_backends
+@also_on_jax
 def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
     model = tmp_path / "model.keras"
     flags = ["--decoder", "feedback", "--encoding", "integer", "--ops", "+-"]
@@ -130,7 +128,7 @@ def test_ask_answers_after_training_and_after_loading(capsys, tmp_path):
         addition_seq2seq.main(["--load", str(model), *flags, "--largest", "99", "--quiet"])
 
 
-@both_backends
+@also_on_jax
 def test_a_variable_number_of_terms_is_padded_masked_and_reported_per_count(capsys, tmp_path):
     document = run_script(addition_seq2seq, [*TINY, "--terms", "2-4", "--mask", "--holdout", "0.1"], tmp_path)
     out = capsys.readouterr().out
@@ -143,7 +141,7 @@ def test_a_variable_number_of_terms_is_padded_masked_and_reported_per_count(caps
     assert document["config"]["terms"] == [2, 4]
 
 
-@both_backends
+@also_on_jax
 def test_bracketed_questions_train_and_a_bracketed_question_is_answered(capsys, tmp_path):
     space = questions.QuestionSpace(3, 10, "+-*", 0.1, 1, brackets=True)
     held = space.all_held_out()
@@ -154,7 +152,7 @@ def test_bracketed_questions_train_and_a_bracketed_question_is_answered(capsys, 
                                              "--reverse-answer", "--ask", asked, "--ask", "(3+10)*2"], tmp_path)
     out = capsys.readouterr().out
     assert document["config"]["brackets"] and "holdout_exact_match" in document["metrics"]
-    assert f"Held out (never trained on): exact_match=" in out and f"over {len(held)} questions" in out
+    assert "Held out (never trained on): exact_match=" in out and f"over {len(held)} questions" in out
     assert f"Question={asked}, Expected={held.results[0]}, " in out
     assert "Question=(3+10)*2, Expected=26, " in out
     assert out.count("(held out: never trained on)") >= 1

@@ -2,8 +2,8 @@
 between backends; distribution; backend refusal; a JAX run that needs no TensorFlow; a run that
 imports none of the libraries of Keras's optional integrations.
 
-These tests run the TensorFlow side in this process and start JAX in subprocesses, so they run
-once, in the TensorFlow pass.
+These tests run the TensorFlow side in this process and start JAX in subprocesses, so they are
+not marked `also_on_jax`: the TensorFlow pass runs them, once.
 """
 
 import json
@@ -15,10 +15,11 @@ import pytest
 
 import addition_mlp
 import binary_addition
-from common import backends, models, session, training
-from conftest import ROOT, echo_source, extended, once, run_python
+from common import models, training
+from common.runtime import startup
+from common.runtime.run import seed_everything
+from conftest import ROOT, echo_source, extended, run_python
 
-pytestmark = once
 
 
 # On JAX: from the initial weights in argv[1], train the same stateful echo model with the fast
@@ -26,18 +27,21 @@ pytestmark = once
 # before every batch (the state never carried); save both models' weights to argv[2].
 TRAIN_ECHO_ON_JAX = """
 import sys
+from common.runtime.startup import prepare_backend
+prepare_backend()
 import numpy as np
-from common import models, session, training
+from common import models, training
+from common.runtime.run import seed_everything
 from conftest import echo_source
 trained = {}
-for sequence_samples in (10, 5):
-    session.seed_everything(3)
+for reset_after in (10, 5):
+    seed_everything(3)
     model = models.echo_full(batch_size=5, n_in=3, width=20, units=8)
     model.set_weights(list(np.load(sys.argv[1]).values()))
-    history = training.train(model, echo_source(7, sequences=2), 3, 5, sequence_samples, metric="categorical",
+    history = training.train(model, echo_source(7, sequences=2), 3, 5, reset_after, metric="categorical",
                              progress=False)
-    trained.update({f"{sequence_samples}_{i}": w for i, w in enumerate(model.get_weights())})
-    trained[f"{sequence_samples}_loss"] = np.array(history.loss)
+    trained.update({f"{reset_after}_{i}": w for i, w in enumerate(model.get_weights())})
+    trained[f"{reset_after}_loss"] = np.array(history.loss)
 np.savez(sys.argv[2], **trained)
 """
 
@@ -45,10 +49,10 @@ np.savez(sys.argv[2], **trained)
 def test_jax_fast_loop_makes_tensorflow_fits_updates_with_the_state_carried(tmp_path):
     # TensorFlow's per-sequence fit carries the LSTM state across the two batches of a sequence and
     # resets it between sequences: the tutorial's schedule, and the reference for the JAX loop.
-    session.seed_everything(3)
+    seed_everything(3)
     model = models.echo_full(batch_size=5, n_in=3, width=20, units=8)
     np.savez(tmp_path / "init.npz", *model.get_weights())
-    history = training.train_plain(model, echo_source(7, sequences=2), 3, 5, sequence_samples=10)
+    history = training.tutorial_loop(model, echo_source(7, sequences=2), 3, 5, reset_after=10)
     done = run_python(TRAIN_ECHO_ON_JAX, tmp_path / "init.npz", tmp_path / "jax.npz", backend="jax")
     assert done.returncode == 0, done.stderr[-3000:]
     jax = np.load(tmp_path / "jax.npz")
@@ -82,11 +86,11 @@ print(sorted({name.split(".")[0] for name, module in sys.modules.items() if modu
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_a_run_imports_none_of_the_libraries_of_kerass_optional_integrations(backend, tmp_path):
-    done = run_python(IMPORTED_BY_A_RUN, "none", *backends.KERAS_EXTRAS, backend=backend)
+    done = run_python(IMPORTED_BY_A_RUN, "none", *startup.KERAS_EXTRAS, backend=backend)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
     picture = tmp_path / "curves.png"
-    done = run_python(IMPORTED_BY_A_RUN, picture, *backends.KERAS_EXTRAS, backend=backend)
+    done = run_python(IMPORTED_BY_A_RUN, picture, *startup.KERAS_EXTRAS, backend=backend)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "['matplotlib']", "imported where the suite draws"
     assert picture.read_bytes().startswith(b"\x89PNG")

@@ -5,9 +5,9 @@ import json
 import pytest
 
 import addition_mapping
-from common import cli
+from common.runtime import cli
 from common.checks import require_int
-from conftest import ROOT, both_backends, extended, run_python
+from conftest import ROOT, also_on_jax, extended, run_python
 
 
 def _misuse(argv, capsys):
@@ -79,7 +79,7 @@ def test_script_misuse_from_a_terminal_prints_no_traceback(tmp_path):
     assert not (tmp_path / "out.json").exists()
 
 
-@both_backends
+@also_on_jax
 def test_shared_outputs_are_written(tmp_path, capsys):
     paths = {"json": tmp_path / "run.json", "plot": tmp_path / "curves.png",
              "save": tmp_path / "model.keras", "tensorboard": tmp_path / "tb"}

@@ -7,10 +7,10 @@ import pytest
 
 import echo_full
 import echo_partial
-from conftest import BACKEND, both_backends, extended, fit_carries_state, refused, run_script, slow
+from conftest import BACKEND, also_on_jax, extended, refused, run_script, reproduction
 
 
-@slow
+@reproduction
 def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
     result = run_script(echo_full, ["--quiet"], tmp_path)
     rows = capsys.readouterr().out.splitlines()
@@ -23,13 +23,13 @@ def test_echo_full_reproduces_the_tutorial_at_its_defaults(tmp_path, capsys):
     assert result["metrics"]["accuracy"] >= 0.97
 
 
-@slow
+@reproduction
 def test_twice_the_epochs_reach_the_99_percent_target(tmp_path):
     # 1000 epochs got every window right on every seed measured on both backends (docs/echo_full.md).
     assert run_script(echo_full, ["--epochs", "1000", "--quiet"], tmp_path)["metrics"]["exact_match"] >= 0.99
 
 
-@slow
+@reproduction
 def test_echo_partial_reproduces_the_tutorial_at_its_defaults(tmp_path):
     result = run_script(echo_partial, ["--quiet"], tmp_path)
     assert result["config"]["epochs"] == 5000 and result["config"]["batch_size"] == 21
@@ -39,7 +39,6 @@ def test_echo_partial_reproduces_the_tutorial_at_its_defaults(tmp_path):
 
 
 @extended
-@fit_carries_state
 def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
     """Through echo_full, whose --loop reaches training.train as echo_partial's does; the two loops
     themselves are compared in tests/test_training.py."""
@@ -55,7 +54,7 @@ def test_plain_loop_reaches_the_same_model_and_figures(tmp_path):
         np.testing.assert_allclose(fast, plain, atol=1e-5)
 
 
-@both_backends
+@also_on_jax
 def test_same_seed_same_numbers(tmp_path):
     weights = []
     for run in range(2):
@@ -71,7 +70,7 @@ def test_same_seed_same_numbers(tmp_path):
     pytest.param(echo_full, ["--encoding", "linear", "--stateless"], 21, marks=extended),
     pytest.param(echo_full, ["--length", "12", "--n-in", "3", "--values", "10", "--batch-size", "5", "--units", "8"],
                  10, marks=extended),
-    pytest.param(echo_partial, ["--mask", "--encoding", "linear", "--units", "16"], 25, marks=both_backends),
+    pytest.param(echo_partial, ["--mask", "--encoding", "linear", "--units", "16"], 25, marks=also_on_jax),
     pytest.param(echo_partial, ["--n-in", "6", "--n-out", "3", "--stateless", "--batch-size", "5", "--units", "16"],
                  20, marks=extended),
 ])
@@ -101,7 +100,7 @@ def test_misuse_gives_one_line_and_status_2(script, argv, named, tmp_path, capsy
     assert named in refused(script, argv, tmp_path, capsys)
 
 
-@both_backends
+@also_on_jax
 @pytest.mark.skipif(BACKEND != "jax", reason="TensorFlow's fit carries the state: the plain loop is there")
 def test_plain_loop_on_jax_refuses_stateful_models_in_one_line(tmp_path, capsys):
     assert "--loop plain" in refused(echo_full, ["--epochs", "1", "--loop", "plain", "--quiet"], tmp_path, capsys)

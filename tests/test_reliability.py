@@ -5,17 +5,19 @@ those cases no output file is left behind. Most checks run the scripts in-proces
 kills a real process from outside.
 """
 
-import argparse
 import contextlib
+import functools
 import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,10 +31,12 @@ import binary_addition
 import echo_full
 import echo_partial
 import memory_demo
-from common import cli, memory, resources, session, training
-from conftest import BACKEND, ROOT, Started, both_backends, extended
+from common import memory, models, training
+from common.runtime import cli, outputs, resources
+from common.runtime.options import memory_demo as memory_options
+from conftest import BACKEND, ROOT, also_on_jax, extended
 
-pytestmark = both_backends
+pytestmark = also_on_jax
 """Every guarantee here is checked on each backend: the misuse, kill and fuzz paths are backend-neutral
 code, but what a backend does on a signal, or when it starts, is not."""
 
@@ -62,7 +66,7 @@ def files_under(directory: Path) -> set[Path]:
     return {path for path in directory.rglob("*")}
 
 
-def outputs(tmp_path: Path) -> list[str]:
+def output_flags(tmp_path: Path) -> list[str]:
     return ["--json", tmp_path / "run.json", "--plot", tmp_path / "curves.png", "--save", tmp_path / "model.keras",
             "--tensorboard", tmp_path / "logs"]
 
@@ -86,10 +90,10 @@ def _signal_at(monkeypatch, owner, name, signum, after=False):
 KILL_POINTS = {
     "while training": (training, "train", False),
     "while evaluating": (training, "predict", False),
-    "after the JSON is staged": (session, "_stage_json", True),
-    "as the JSON's temporary file is made": (session.tempfile, "mkstemp", True),
-    "while the plot is drawn": (session, "plot_history", False),
-    "while the model is saved": (session, "_stage_model", False),
+    "after the JSON is staged": (outputs, "_stage_json", True),
+    "as the JSON's temporary file is made": (outputs.tempfile, "mkstemp", True),
+    "while the plot is drawn": (outputs, "plot_history", False),
+    "while the model is saved": (outputs, "_stage_model", False),
 }
 
 
@@ -103,7 +107,7 @@ def test_a_signal_at_any_point_leaves_no_output(point, signal_name, tmp_path, mo
     signum, status = SIGNALS[signal_name]
     owner, name, after = KILL_POINTS[point]
     _signal_at(monkeypatch, owner, name, signum, after)
-    code, _, err = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *outputs(tmp_path)])
+    code, _, err = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *output_flags(tmp_path)])
     assert code == status and err.strip().splitlines()[-1].endswith(signal.Signals(signum).name)
     assert files_under(tmp_path) == set(), "nothing left, staged files included"
 
@@ -118,8 +122,8 @@ def test_a_signal_while_the_outputs_are_moved_into_place_waits_until_all_are_in(
         if len(moved) == 1:
             os.kill(os.getpid(), signal.SIGTERM)  # held back until every output is in place
 
-    monkeypatch.setattr(session.os, "replace", replace_then_signal)
-    code, _, _ = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *outputs(tmp_path)])
+    monkeypatch.setattr(outputs.os, "replace", replace_then_signal)
+    code, _, _ = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *output_flags(tmp_path)])
     assert code == 143
     assert {path.name for path in moved} >= {"run.json", "curves.png", "model.keras"}
     assert json.loads((tmp_path / "run.json").read_text())["script"] == "addition_mlp.py"
@@ -134,7 +138,7 @@ def test_a_real_process_killed_while_training_leaves_no_output(tmp_path):
     environment = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     # Many epochs, so that training is still going when the signal comes, however fast the machine.
     process = subprocess.Popen([sys.executable, str(ROOT / "echo_full.py"), "--epochs", "100000",
-                                *map(str, outputs(tmp_path))],
+                                *map(str, output_flags(tmp_path))],
                                cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:  # the model summary is printed just before training starts
         if "Non-trainable params" in line:
@@ -157,9 +161,8 @@ def test_a_real_process_killed_while_training_leaves_no_output(tmp_path):
     (binary_addition, ["--formulation", "serial", "--test-bits", "100000000"], "--test-bits"),
     (binary_addition, ["--bits", "12", "--eval-pairs", "100000000000"], "--eval-pairs"),
 ])
-def test_a_run_that_would_not_fit_is_refused_in_one_line(script, argv, named, monkeypatch):
-    monkeypatch.setattr(session, "seed_everything", lambda seed: pytest.fail("it started the run"))
-    code, _, err = run(script, argv)
+def test_a_run_that_would_not_fit_is_refused_in_one_line(script, argv, named):
+    code, _, err = run(script, [*argv, "--dry-run"])  # not refused: the dry run ends with status 0
     assert code == 2 and len(err.strip().splitlines()) == 1 and named in err and "would need about" in err
 
 
@@ -170,8 +173,8 @@ def test_the_memory_estimate_bounds_the_measured_peak_of_a_small_run():
     arrays; the weights Keras counts against the estimate's. The loop and the prediction are
     compiled before tracing (tracemalloc slows Python down several times)."""
     task = memory.MemoryTask(80, alphabet=20000)
-    need = memory.memory_need(task, 1, "full", units=4, epochs=2)
-    model = memory.full_bptt_model(task.steps, task.width, units=4)
+    need = memory_options.memory_need(task, 1, "full", units=4, epochs=2)
+    model = models.memory_full_bptt(task.steps, task.width, units=4)
     assert need.parameters == model.count_params()
     warm = memory.step_pairs(task, memory.draw_sequences(task, random.Random(2)))
     training.train(model, lambda: memory.arrange(warm, [0, 1], 1, "full"), 2, 1, progress=False)
@@ -210,25 +213,26 @@ def test_a_model_of_another_script_or_other_shapes_is_refused(tmp_path):
 
 # Fuzzed command lines: status 0, or status 2 with one line naming a flag; never a traceback.
 
-def _parser_of(script) -> argparse.ArgumentParser:
-    """The script's own parser, caught as its main hands it to cli.parse_args."""
-    class Caught(Exception):
-        pass
+@dataclass(frozen=True)
+class Flag:
+    """One option as the script's `--help` shows it."""
 
-    caught = {}
+    option: str
+    metavar: str | None  # None: a switch
 
-    def catch(parser, argv=None):
-        caught["parser"] = parser
-        raise Caught
+    @property
+    def choices(self) -> list[str]:
+        return self.metavar[1:-1].split(",") if self.metavar and self.metavar.startswith("{") else []
 
-    original, cli.parse_args = cli.parse_args, catch
-    try:
-        script.main([])
-    except Caught:
-        pass
-    finally:
-        cli.parse_args = original
-    return caught["parser"]
+
+@functools.lru_cache(maxsize=None)
+def flags_of(script) -> tuple[Flag, ...]:
+    """Every option of the script, read from its `--help` usage line as a user would read it."""
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown), pytest.raises(SystemExit):
+        script.main(["--help"])
+    usage = shown.getvalue().split("\n\n")[0]
+    return tuple(Flag(option, metavar or None) for option, metavar in re.findall(r"\[(--[\w-]+)(?: ([^\]]+))?\]", usage))
 
 
 SMALL = st.sampled_from(["1", "2", "3", "4"])
@@ -240,13 +244,13 @@ TIME_ONLY = {"--epochs", "--trials", "--test-pairs", "--rows", "--eval-sequences
 """Flags that cost only time: fuzzed with small and garbage values, never with huge ones."""
 
 
-def _values(action: argparse.Action, tmp_path: Path) -> st.SearchStrategy:
-    option = action.option_strings[-1]
-    if action.nargs == 0:
+def _values(flag: Flag, tmp_path: Path) -> st.SearchStrategy:
+    option = flag.option
+    if flag.metavar is None:
         return st.just(None)
-    if action.choices:
-        return st.sampled_from([str(choice) for choice in action.choices]) | GARBAGE | BOUNDARY
-    if action.type is Path:
+    if flag.choices:
+        return st.sampled_from(flag.choices) | GARBAGE | BOUNDARY
+    if flag.metavar in ("PATH", "DIR"):
         places = [tmp_path / "out", tmp_path / "no-such-dir" / "out", Path("/proc/out"), tmp_path / "ünï cödé"]
         suffixes = ["", ".json", ".png", ".keras", ".txt"]
         return st.builds(lambda place, suffix: f"{place}{suffix}", st.sampled_from(places),
@@ -254,7 +258,9 @@ def _values(action: argparse.Action, tmp_path: Path) -> st.SearchStrategy:
     if option in ("--ops",):
         return st.text(alphabet="+-*/x1 ", max_size=4)
     if option in ("--ask",):
-        return st.text(alphabet="0123456789+-* x", max_size=8)
+        return st.text(alphabet="0123456789+-*() x", max_size=10)
+    if option == "--terms":
+        return st.sampled_from(["2-4", "3-3", "4-2", "0-3", "2-", "-2", "a-b"]) | SMALL | BOUNDARY | GARBAGE
     if option in TIME_ONLY:
         return SMALL | BOUNDARY | GARBAGE
     return SMALL | BOUNDARY | GARBAGE | HUGE
@@ -268,21 +274,22 @@ TRAINED_PER_SCRIPT = 6
 
 @st.composite
 def command_lines(draw, script, tmp_path):
-    actions = [action for action in _parser_of(script)._actions
-               if action.option_strings and action.dest not in ("help", "load", "strategy", "diagram")]
-    chosen = draw(st.lists(st.sampled_from(actions), min_size=1, max_size=3, unique_by=id))
+    flags = [flag for flag in flags_of(script)
+             if flag.option not in ("--dry-run", "--load", "--strategy", "--diagram")]
+    chosen = draw(st.lists(st.sampled_from(flags), min_size=1, max_size=3, unique_by=lambda flag: flag.option))
     argv = list(TINY[script]) + ["--quiet"]
-    for action in chosen:
-        argv.append(action.option_strings[-1])
-        value = draw(_values(action, tmp_path))
+    for flag in chosen:
+        argv.append(flag.option)
+        value = draw(_values(flag, tmp_path))
         if value is not None:
             argv.append(value)
     return argv
 
 
-def _check_fuzzed(script, examples: int, scratch: Path) -> None:
-    """Run `examples` drawn command lines; each must finish (or reach its start) or be refused in one
-    line naming one of its flags; only a finished run may leave files (the outputs it was asked for)."""
+def _check_fuzzed(script, examples: int, scratch: Path, dry_run: bool) -> None:
+    """Run `examples` drawn command lines (with `--dry-run`: up to where the run would begin); each
+    must finish or be refused in one line naming one of its flags; only a finished run that trained
+    may leave files (the outputs it was asked for)."""
     outcomes = []
 
     @settings(max_examples=examples, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -290,16 +297,12 @@ def _check_fuzzed(script, examples: int, scratch: Path) -> None:
     @example([*TINY[script], "--quiet"])  # one that must pass every check, whatever else is drawn
     def check(argv):
         before = files_under(scratch)
-        started = False
-        try:
-            code, _, err = run(script, argv)
-        except Started:
-            started, code, err = True, 0, ""
+        code, _, err = run(script, [*argv, "--dry-run"] if dry_run else argv)
         outcomes.append(code)
-        if code == 0 and not started:
+        if code == 0 and not dry_run:
             return
         assert files_under(scratch) == before, f"{argv} left a file behind"
-        if started:
+        if code == 0:
             return
         lines = err.strip().splitlines()
         assert code == 2 and len(lines) == 1 and ": error: " in lines[0], (argv, err)
@@ -312,12 +315,13 @@ def _check_fuzzed(script, examples: int, scratch: Path) -> None:
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
-def test_fuzzed_command_lines_pass_every_check_or_are_refused_in_one_line(script, tmp_path_factory, stop_at_start):
-    """Up to where the run would begin: argument checks, resource bounds and output paths, no backend work."""
-    _check_fuzzed(script, FUZZED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"))
+def test_fuzzed_command_lines_pass_every_check_or_are_refused_in_one_line(script, tmp_path_factory):
+    """Up to where the run would begin (`--dry-run`): argument checks, resource bounds and output
+    paths, no backend work."""
+    _check_fuzzed(script, FUZZED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"), dry_run=True)
 
 
 @extended
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda script: script.__name__)
 def test_fuzzed_command_lines_finish_or_are_refused_in_one_line(script, tmp_path_factory):
-    _check_fuzzed(script, TRAINED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"))
+    _check_fuzzed(script, TRAINED_PER_SCRIPT, tmp_path_factory.mktemp("fuzz"), dry_run=False)

@@ -112,7 +112,7 @@ def make_parser(script: str, description: str, epochs: int, loop: bool = True) -
     return parser
 
 
-def add_decay_option(parser: argparse.ArgumentParser, advice: str) -> None:
+def add_decay_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup, advice: str) -> None:
     """`--decay` (common/schedules.py), with the script's own measured advice on when it helps."""
     if not isinstance(advice, str) or not advice:
         raise MisuseError(f"advice must be a non-empty string, got {advice!r}")

@@ -32,7 +32,7 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
     parser = cli.make_parser(script, description, epochs=epochs)
     group = parser.add_argument_group("question options")
     group.add_argument("--largest", type=cli.positive_int, default=10, help="largest operand")
-    group.add_argument("--terms", type=_terms, default=2, metavar="N or FEWEST-MOST",
+    group.add_argument("--terms", type=_terms, default=2,
                        help="how many numbers per question: a count, or a range such as 2-4, drawn "
                             "uniformly per question and padded to the widest")
     group.add_argument("--ops", default="+", help="operators to draw from, any of '+-*'")
@@ -63,7 +63,7 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
     model.add_argument("--reverse-answer", action="store_true",
                        help="the model writes the answer last digit first (printed the right way round), "
                             "so each digit follows the ones the carry comes from")
-    cli.add_decay_option(parser, "It helps long runs only (three-digit addition)")
+    cli.add_decay_option(model, "It helps long runs only (three-digit addition)")
     args = cli.parse_args(parser, argv)
 
     try:
