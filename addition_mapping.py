@@ -9,7 +9,11 @@ docs/addition_mapping.md.
 
 from __future__ import annotations
 
+import argparse
+import functools
 import random
+
+import numpy as np
 
 from common.runtime.startup import prepare_backend
 
@@ -27,6 +31,12 @@ BATCH_SIZE = 1
 UNITS = 10
 
 
+def fresh_examples(args: argparse.Namespace, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """`--examples` fresh pairs and their sums, scaled to [0, 1], one number per time step."""
+    x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
+    return x.reshape(-1, args.terms, 1), y.reshape(-1, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = addition_options.parse_lstm("addition_mapping.py", __doc__.splitlines()[0], argv, EPOCHS, EXAMPLES,
                                        BATCH_SIZE, UNITS)
@@ -34,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     with Run("addition_mapping.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
         # Data: each epoch draws fresh pairs, scaled to [0, 1], one number per time step.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
-
-        def fresh_examples():
-            x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
-            return x.reshape(-1, args.terms, 1), y.reshape(-1, 1)
+        next_epoch = functools.partial(fresh_examples, args, rng)  # called once per epoch for fresh data
 
         # Model: LSTM(10) -> Dense(1), mean squared error, Adam (--two-layer: LSTM(6) -> LSTM(6) -> Dense(1)).
         model = run.model(models.addition_lstm(args.terms, args.units, args.two_layer))
@@ -47,12 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         if run.training:
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
-            run.trained(training.train(model, fresh_examples, epochs=args.epochs, batch_size=args.batch_size,
+            run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        progress=not args.quiet, loop=args.loop))
 
         # Evaluate on fresh examples: predictions and targets back to integers, the tutorial's
         # RMSE and first rows, then the summary over every example.
-        x, y = fresh_examples()
+        x, y = fresh_examples(args, rng)
         predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
                                            args.largest)
         expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)

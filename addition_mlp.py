@@ -9,7 +9,11 @@ repeated with the operands in reverse order. What reproduces: docs/addition_mlp.
 
 from __future__ import annotations
 
+import argparse
+import functools
 import random
+
+import numpy as np
 
 from common.runtime.startup import prepare_backend
 
@@ -26,6 +30,12 @@ EXAMPLES = 100  # fresh examples per epoch, and as many to evaluate on
 BATCH_SIZE = 2
 
 
+def fresh_examples(args: argparse.Namespace, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """`--examples` fresh pairs and their sums, scaled to [0, 1], as one vector of --terms inputs."""
+    x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
+    return x, y.reshape(-1, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = addition_options.parse_mlp("addition_mlp.py", __doc__.splitlines()[0], argv, EPOCHS, EXAMPLES,
                                       BATCH_SIZE)
@@ -33,10 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     with Run("addition_mlp.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
         # Data: each epoch draws fresh pairs, scaled to [0, 1], as one vector of --terms inputs.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
-
-        def fresh_examples():
-            x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
-            return x, y.reshape(-1, 1)
+        next_epoch = functools.partial(fresh_examples, args, rng)  # called once per epoch for fresh data
 
         # Model: Dense(4) -> Dense(2) -> Dense(1), all linear, mean squared error, Adam.
         model = run.model(models.addition_mlp(args.terms))
@@ -44,12 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, as its one
         # model.fit per epoch does.
         if run.training:
-            run.trained(training.train(model, fresh_examples, epochs=args.epochs, batch_size=args.batch_size,
+            run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        progress=not args.quiet, loop=args.loop))
 
         # Evaluate on fresh examples: predictions and targets back to integers, the tutorial's
         # RMSE and first rows, then the summary over every example.
-        x, y = fresh_examples()
+        x, y = fresh_examples(args, rng)
         expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
         predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
                                            args.largest)

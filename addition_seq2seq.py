@@ -12,6 +12,7 @@ What reproduces, with which settings: docs/addition_seq2seq.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 
 from common.runtime.startup import prepare_backend
@@ -47,6 +48,15 @@ def in_writing_order(answers: list[str], args: argparse.Namespace) -> list[str]:
     return [text[::-1] for text in answers] if args.reverse_answer else answers
 
 
+def fresh_examples(space: QuestionSpace, args: argparse.Namespace, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """One tutorial epoch's data: `--examples` fresh questions (never a held-out one), and their
+    answers one-hot, in the order the model writes them."""
+    batch = space.draw(args.examples, rng)
+    answers = in_writing_order(questions.format_answers(batch, space.answer_width), args)
+    x = seq2seq.training_inputs(model_input(batch, space, args), answers, space.alphabet, args.encoding, args.decoder)
+    return x, seq2seq.encode_text(answers, space.alphabet, "onehot")
+
+
 def model_answers(model: keras.Model, batch: Questions, space: QuestionSpace, args: argparse.Namespace) -> list[str]:
     """The model's answers to `batch`, the right way round."""
     written = seq2seq.answer(model, model_input(batch, space, args), space.answer_width, space.alphabet,
@@ -55,21 +65,18 @@ def model_answers(model: keras.Model, batch: Questions, space: QuestionSpace, ar
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, space, asked, held_out = seq2seq_options.parse("addition_seq2seq.py", __doc__.splitlines()[0], argv,
-                                                         EPOCHS, EXAMPLES, BATCH_SIZE, UNITS, DECODER_UNITS)
+    args = seq2seq_options.parse("addition_seq2seq.py", __doc__.splitlines()[0], argv, EPOCHS, EXAMPLES, BATCH_SIZE,
+                                 UNITS, DECODER_UNITS)
+    # The questions the model learns and is tested on: how many numbers, how large, which operators,
+    # brackets or not, and which questions are held out of training.
+    space = QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed, args.brackets)
     several_counts = space.terms[0] < space.terms[1]
 
     with Run("addition_seq2seq.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
         # Data: questions such as ' 3+10' and answers such as '13 ', padded to fixed widths, encoded
         # character by character; fresh questions each epoch (never a held-out one).
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
-
-        def fresh_examples():
-            batch = space.draw(args.examples, rng)
-            answers = in_writing_order(questions.format_answers(batch, space.answer_width), args)
-            x = seq2seq.training_inputs(model_input(batch, space, args), answers, space.alphabet, args.encoding,
-                                        args.decoder)
-            return x, seq2seq.encode_text(answers, space.alphabet, "onehot")
+        next_epoch = functools.partial(fresh_examples, space, args, rng)  # called once per epoch for fresh data
 
         # Model: LSTM(100) encoder -> RepeatVector -> LSTM(50) decoder -> TimeDistributed(Dense softmax);
         # --decoder feedback feeds the decoder the previous answer character instead of the repeated summary.
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         if run.training:
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
-            run.trained(training.train(model, fresh_examples, epochs=args.epochs, batch_size=args.batch_size,
+            run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        metric="categorical", progress=not args.quiet, loop=args.loop))
 
         # Evaluate on fresh questions: the tutorial's first rows, then the summary over all of them
@@ -107,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             print(reporting.by_terms_line("Exact match by number of terms", by_terms, test.term_counts))
 
         if args.holdout:
-            unseen = held_out if held_out is not None else space.draw(args.examples, rng, from_held_out=True)
+            # Every held-out question, or a sample of them when there are too many to list.
+            unseen = space.all_held_out() or space.draw(args.examples, rng, from_held_out=True)
             unseen_expected = questions.format_answers(unseen, space.answer_width)
             unseen_predicted = model_answers(model, unseen, space, args)
             metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, unseen_predicted)
@@ -119,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(reporting.by_terms_line("Held out by number of terms", by_terms, unseen.term_counts))
 
         if args.ask:
+            asked = space.parse(args.ask)
             truths = questions.format_answers(asked, space.answer_width)
             replies = model_answers(model, asked, space, args)
             for text, truth, reply, was_held_out in zip(args.ask, truths, replies, space.is_held_out(asked)):

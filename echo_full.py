@@ -10,7 +10,10 @@ What reproduces: docs/echo_full.md.
 
 from __future__ import annotations
 
+import functools
 import random
+
+import numpy as np
 
 from common.runtime.startup import prepare_backend
 
@@ -27,6 +30,12 @@ BATCH_SIZE = 7  # the 21 windows of a sequence in 3 batches
 UNITS = 20
 
 
+def fresh_sequence(task: echo.EchoTask, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """One tutorial epoch's data: a fresh random sequence's windows and their targets."""
+    x, y, _ = echo.draw_windows(task, 1, rng)
+    return x, y
+
+
 def main(argv: list[str] | None = None) -> int:
     args = echo_options.parse("echo_full.py", __doc__.splitlines()[0], argv, "full", EPOCHS, UNITS, BATCH_SIZE)
     task = echo.EchoTask(length=args.length, n_values=args.values, n_in=args.n_in, n_out=args.n_in,
@@ -37,10 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     with Run("echo_full.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
         # Data: one fresh random sequence per epoch, one-hot encoded and framed into its windows.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
-
-        def fresh_sequence():
-            x, y, _ = echo.draw_windows(task, 1, rng)
-            return x, y
+        next_epoch = functools.partial(fresh_sequence, task, rng)  # called once per epoch for fresh data
 
         # Model: a stateful LSTM(20) of fixed batch shape -> TimeDistributed softmax, one output per
         # step (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         # Train: each epoch one fresh sequence, its windows in order in batches of 7, then the
         # state reset, as the tutorial's model.fit(...); model.reset_states() does.
         if run.training:
-            run.trained(training.train(model, fresh_sequence, epochs=args.epochs, batch_size=args.batch_size,
+            run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        reset_after=reset_after,
                                        metric="categorical" if task.encoding == "onehot" else None,
                                        progress=not args.quiet, loop=args.loop))

@@ -10,7 +10,10 @@ here counts every window of `--eval-sequences` fresh sequences. What reproduces:
 
 from __future__ import annotations
 
+import functools
 import random
+
+import numpy as np
 
 from common.runtime.startup import prepare_backend
 
@@ -27,6 +30,12 @@ BATCH_SIZE = None  # all 21 windows of a sequence in one batch: one update per s
 UNITS = 150
 
 
+def fresh_sequence(task: echo.EchoTask, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """One tutorial epoch's data: a fresh random sequence's windows and their targets."""
+    x, y, _ = echo.draw_windows(task, 1, rng)
+    return x, y
+
+
 def main(argv: list[str] | None = None) -> int:
     args = echo_options.parse("echo_partial.py", __doc__.splitlines()[0], argv, "partial", EPOCHS, UNITS,
                               BATCH_SIZE)
@@ -38,10 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     with Run("echo_partial.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
         # Data: one fresh random sequence per epoch, framed into windows whose targets are their first items.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
-
-        def fresh_sequence():
-            x, y, _ = echo.draw_windows(task, 1, rng)
-            return x, y
+        next_epoch = functools.partial(fresh_sequence, task, rng)  # called once per epoch for fresh data
 
         # Model: encoder LSTM(150) -> RepeatVector(2) -> decoder LSTM(150) -> TimeDistributed softmax
         # (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         # Train: each epoch one fresh sequence, its 21 windows in one batch, then the state reset,
         # as the tutorial's model.fit(...); model.reset_states() does.
         if run.training:
-            run.trained(training.train(model, fresh_sequence, epochs=args.epochs, batch_size=args.batch_size,
+            run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        reset_after=reset_after,
                                        metric="categorical" if task.encoding == "onehot" else None,
                                        progress=not args.quiet, loop=args.loop))

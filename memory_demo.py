@@ -68,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def epoch_of(pairs: list[tuple[np.ndarray, np.ndarray]], shuffle: bool, batch_size: int, bptt: str,
+             rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """One tutorial epoch: both sequences' pairs in order (--shuffle: the sequences in a random order),
+    laid out in batches as the model reads them."""
+    order = rng.sample(range(len(pairs)), len(pairs)) if shuffle else list(range(len(pairs)))
+    return memory.arrange(pairs, order, batch_size, bptt)
+
+
 def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask, seed: int,
                     first: bool) -> tuple[keras.Model, dict, np.ndarray | None]:
     """One trial: a model trained from `seed` and scored; the first also prints the tutorial's table.
@@ -84,10 +92,7 @@ def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask,
     sequences = memory.draw_sequences(task, rng)
     pairs = memory.step_pairs(task, sequences)
     in_order = list(range(len(pairs)))
-
-    def next_epoch() -> tuple[np.ndarray, np.ndarray]:
-        order = rng.sample(in_order, len(in_order)) if args.shuffle else in_order
-        return memory.arrange(pairs, order, args.batch_size, bptt)
+    next_epoch = functools.partial(epoch_of, pairs, args.shuffle, args.batch_size, bptt, rng)  # called once per epoch
 
     # Model: the tutorial's stateful LSTM(20) -> Dense(5, sigmoid), fed one time step per batch; or
     # (full-bptt, long-lag) a stateless LSTM over each whole sequence (with --shortcut, the input also

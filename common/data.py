@@ -59,15 +59,6 @@ def pad_left(text: str, width: int) -> str:
     return text.rjust(width)
 
 
-def to_padded_strings(
-    operands: list[list[int]], results: list[int], in_width: int, out_width: int, op: str = "+"
-) -> tuple[list[str], list[str]]:
-    """The tutorial's `to_string`: `' 3+10'` and `'13'`, left-padded with spaces."""
-    questions = [pad_left(op.join(str(n) for n in row), in_width) for row in operands]
-    answers = [pad_left(str(value), out_width) for value in results]
-    return questions, answers
-
-
 def random_sequence(length: int, n_values: int, rng: random.Random | None = None) -> list[int]:
     """`length` random ints in [0, n_values-1] (the echo tutorial's `generate_sequence`)."""
     require_positive_int("length", length)

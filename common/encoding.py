@@ -15,16 +15,6 @@ from common.checks import MisuseError, require_int, require_positive_int
 DIGITS = "0123456789"
 
 
-def make_alphabet(ops: str = "+") -> str:
-    """The tutorial's alphabet `0123456789+ ` (space last), with any extra operators before the space.
-
-    A '-' operator also serves as the minus sign of negative answers.
-    """
-    if not ops or any(op not in "+-*" for op in ops) or len(set(ops)) != len(ops):
-        raise MisuseError(f"ops must be distinct characters from '+-*', got {ops!r}")
-    return DIGITS + ops + " "
-
-
 def _check_alphabet(alphabet: str) -> None:
     if not isinstance(alphabet, str) or not alphabet or len(set(alphabet)) != len(alphabet):
         raise MisuseError(f"alphabet must be a non-empty string of distinct characters, got {alphabet!r}")

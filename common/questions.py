@@ -1,38 +1,23 @@
 """The sequence-to-sequence addition's questions as text: drawn, evaluated, held out, written and read.
 
 Nothing here knows about models, so questions can be drawn, checked and typed (`--ask`) without
-Keras. The tutorial adds two numbers; its readers asked for more terms, a variable number of terms,
-other operators, brackets, and a test of memorisation (questions held out of training).
+Keras. The tutorial adds two numbers; its readers asked for more terms, a number of terms that
+varies, other operators, brackets, and a test of memorisation (questions held out of training).
 
-The random stream. Whatever the tutorial and its first extensions could ask (a fixed number of
-terms, no brackets, any operators, held out or not) is drawn exactly as before, so that seeds keep
-their questions: per question one `randint(1, largest)` per operand, then, with several operators,
-one `choice(ops)` per operator; a held-out candidate is drawn in full, then dropped. For `+` alone
-with nothing held out that is the tutorial's `data.random_sum_pairs`: `seed(1)` still asks ' 3+10'.
-The extensions draw only where they are used: a range of terms one `randint(fewest, most)` per
-question before its operands, brackets one `randrange` over the placements after its operators
-(none where only one placement exists).
+Whatever the tutorial and its first extensions could ask (a fixed number of terms, no brackets) is
+drawn exactly as before, so seeds keep their questions: per question one `randint(1, largest)` per
+operand, then, with several operators, one `choice(ops)` per operator. `seed(1)` still asks ' 3+10'.
+A range of terms adds one `randint(fewest, most)` per question before its operands; brackets add
+one `randrange` over the question's placements after its operators.
 
-A variable number of terms (`--terms 2-4`): each question's count is uniform over the range; every
-question is left-padded to the widest question of the range, every answer to the widest answer.
+A placement is a way to bracket the numbers without waste: each pair encloses at least two numbers,
+never the whole question, and no pair is doubled; pairs may nest or stand side by side. The
+question without brackets is one of them, and so is every binary way of combining the numbers,
+which makes the answers' extremes computable exactly (`result_bounds`).
 
-Brackets. A question may carry any bracketing a reader could write without waste: each pair
-encloses at least two numbers, never the whole question, and no pair is doubled; pairs may nest
-and several may stand side by side, `(1+2)*(3+4)`, `((1+2)*3)-4`. Pairs that change no value, like
-`(2*3)+4`, are allowed: they are harmless, they keep the placement independent of the operators
-drawn, and a model has to learn that they change nothing. The placements of k terms are then the
-trees with k leaves whose inner nodes have at least two children (1, 1, 3, 11, 45, ... of them for
-k = 1, 2, 3, 4, 5: the little Schroeder numbers); each question's placement is drawn uniformly among
-them, so the question without brackets is one of them. Every binary way of combining the numbers is
-one of these placements, which makes the answers' extremes computable exactly (`result_bounds`).
-
-Held out (`--holdout`). A salted hash decides for each question, so a question is on the same side
-wherever it appears: training, evaluation, `--ask`. Without brackets the hashed unit is the operand
-tuple, every choice of operators included, as the memorisation test asks (were these numbers ever
-seen?). With brackets it is the whole question, numbers, operators and placement: a model may have
-seen the numbers and has to read an unseen grouping. The number hashed is the unit's rank in the
-space's own enumeration, fewest terms first, so no two units of a space share one; for a fixed
-number of terms without brackets it is the operand tuple read in base `largest`, as it always was.
+Held out (`--holdout`): a salted hash of each question's number in the space decides, so a question
+is on the same side wherever it appears. Without brackets the hashed unit is the operand tuple (were
+these numbers ever seen?); with brackets it is the whole question, placement included.
 """
 
 from __future__ import annotations
@@ -370,25 +355,6 @@ def _held(units: np.ndarray | int, fraction: float, salt: int) -> np.ndarray | b
     return (mixed >> 11) / 2.0**53 < fraction
 
 
-def held_out(operands: np.ndarray, largest: int, fraction: float, salt: int) -> np.ndarray:
-    """Which operand tuples (rows, operands in [1, largest]) belong to the held-out fraction.
-
-    A hash of each tuple decides, so the split needs no table, covers any operand space, and is
-    the same for a tuple wherever it appears (training, evaluation, `--ask`). `salt` varies it.
-    """
-    require_positive_int("largest", largest)
-    require_fraction("fraction", fraction)
-    require_int("salt", salt, minimum=0)
-    operands = np.asarray(operands)
-    if operands.ndim != 2 or operands.shape[1] == 0:
-        raise MisuseError(f"operands must be 2-D (questions, terms), got shape {operands.shape}")
-    with np.errstate(over="ignore"):
-        units = np.zeros(len(operands), dtype=np.uint64)
-        for column in operands.T.astype(np.uint64):
-            units = units * np.uint64(largest) + (column - np.uint64(1))
-    return _held(units, fraction, salt)
-
-
 def _units_of(terms: int, largest: int, ops: str, brackets: bool) -> int:
     """How many hashed units the questions of exactly `terms` numbers make: their operand tuples,
     or with brackets the questions themselves."""
@@ -623,14 +589,6 @@ def _parse_into(questions: Questions, text: str, span: Terms, largest: int, ops:
     questions.add(operands, operators, _canonical(pairs))
 
 
-def parse_question(text: str, terms: int | Terms, largest: int, ops: str, brackets: bool = False) -> Questions:
-    """One question as typed (`'12+50'`, `'(3 + 10) * 2'`), checked against what the model was
-    trained to answer."""
-    questions = Questions([], [], [])
-    _parse_into(questions, text, _check_space(terms, largest, ops, brackets), largest, ops, brackets)
-    return questions
-
-
 @dataclass(frozen=True)
 class QuestionSpace:
     """The questions a seq2seq model is trained and tested on, validated once.
@@ -678,6 +636,12 @@ class QuestionSpace:
         """How many units `--holdout` decides on: operand tuples, or with brackets whole questions."""
         return sum(_units_of(count, self.largest, self.ops, self.brackets)
                    for count in range(self.terms[0], self.terms[1] + 1))
+
+    def held_out_units(self) -> int | None:
+        """How many units `--holdout` holds out, or None when the space is too large to count them."""
+        if self.size > MAX_ENUMERATED:
+            return None
+        return int(np.count_nonzero(_held(np.arange(self.units, dtype=np.uint64), self.holdout, self.split_seed)))
 
     def draw(self, n: int, rng: random.Random, from_held_out: bool = False) -> Questions:
         """`n` random questions from the trained part (or, `from_held_out`, the held-out part)."""

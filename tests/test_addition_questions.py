@@ -31,7 +31,7 @@ def test_every_answer_fits_its_width_and_round_trips_through_the_encoding(terms,
     drawn = questions.random_questions(400, terms, largest, ops, random.Random(0))
     low, high = questions.result_bounds(terms, largest, ops)
     assert all(low <= r <= high for r in drawn.results)
-    alphabet = encoding.make_alphabet(ops)
+    alphabet = questions.alphabet(ops)
     answers = questions.format_answers(drawn, questions.answer_width(terms, largest, ops))
     vectors = seq2seq.encode_text(answers, alphabet, "onehot")
     decoded = encoding.decode_strings(vectors, alphabet)
@@ -61,16 +61,19 @@ def test_held_out_tuples_are_never_drawn_for_training_and_only_they_are_drawn_fo
 
 
 def test_the_split_is_by_operand_tuple_so_order_matters_and_it_scales_to_any_space():
-    marks = questions.held_out(np.array([[1, 2], [2, 1]] * 3), 1000, 0.5, 0)
+    def sums(rows):
+        return questions.Questions(rows, [["+"] * (len(rows[0]) - 1)] * len(rows), [sum(row) for row in rows])
+
+    marks = questions.QuestionSpace(2, 1000, "+", 0.5, 0).is_held_out(sums([[1, 2], [2, 1]] * 3))
     assert marks[:2].tolist() == marks[2:4].tolist() == marks[4:].tolist()
-    big = np.array(np.random.default_rng(0).integers(1, 1000, size=(20000, 3)))
-    assert 0.08 < questions.held_out(big, 999, 0.1, 1).mean() < 0.12
+    big = np.random.default_rng(0).integers(1, 1000, size=(20000, 3)).tolist()
+    assert 0.08 < questions.QuestionSpace(3, 999, "+", 0.1, 1).is_held_out(sums(big)).mean() < 0.12
     assert questions.all_held_out(3, 999, "+", 0.1, 1) is None
 
 
 @pytest.mark.parametrize("call", [
     lambda: questions.check_ops("+/"), lambda: questions.check_ops("++"),
-    lambda: questions.result_bounds(0, 10, "+"), lambda: questions.held_out(np.ones((2, 2)), 10, 1.0, 0),
+    lambda: questions.result_bounds(0, 10, "+"), lambda: questions.QuestionSpace(2, 10, "+", 1.0),
     lambda: questions.random_questions(5, 2, 10, "+", random.Random(0), from_held_out=True),
     lambda: seq2seq.encode_text(["1+2"], "0123456789+ ", "binary"),
     lambda: models.seq2seq_repeat(5, 2, 12, encoding="binary"),
@@ -82,7 +85,7 @@ def test_bad_arguments_are_refused(call):
 
 
 def test_masked_inputs_zero_or_index_the_padding():
-    alphabet = encoding.make_alphabet("+")
+    alphabet = questions.alphabet("+")
     onehot = seq2seq.encode_text([" 3+10"], alphabet, "onehot", zero_pad=True)
     assert onehot[0, 0].sum() == 0 and onehot[0, 1:].sum(axis=-1).tolist() == [1, 1, 1, 1]
     assert seq2seq.encode_text([" 3+10"], alphabet, "integer").tolist() == [[0, 4, 11, 2, 1]]
@@ -91,7 +94,7 @@ def test_masked_inputs_zero_or_index_the_padding():
 @pytest.mark.parametrize("kind, mask", [pytest.param("onehot", False, marks=extended), ("integer", True)])
 def test_the_feedback_decoder_is_causal_so_greedy_decoding_is_exact(kind, mask):
     seed_everything(0)
-    alphabet = encoding.make_alphabet("+")
+    alphabet = questions.alphabet("+")
     model = models.seq2seq_feedback(5, 3, len(alphabet), 16, encoding=kind, mask=mask)
     drawn = seq2seq.encode_text([" 3+10", "99+99"], alphabet, kind, zero_pad=mask)
     first = seq2seq.training_inputs(drawn, [" 13", "198"], alphabet, kind, "feedback")

@@ -185,8 +185,8 @@ def test_the_split_seed_not_the_seed_picks_the_held_out_questions():
     every = [questions.Questions([[a, b]], [["+"]], [a + b]) for a in range(1, 11) for b in range(1, 11)]
     held = []
     for argv in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--split-seed", "2"]):
-        _, space, _, _ = seq2seq_options.parse("addition_seq2seq.py", "", [*TINY, "--holdout", "0.3", *argv],
-                                               30, 1000, 10, 100, 50)
+        args = seq2seq_options.parse("addition_seq2seq.py", "", [*TINY, "--holdout", "0.3", *argv], 30, 1000, 10, 100, 50)
+        space = questions.QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed)
         held.append([bool(space.is_held_out(question)[0]) for question in every])
     assert held[0] == held[1], "--seed leaves the split alone"
     assert held[0] != held[2], "--split-seed picks it"

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common import encoding
+from common import encoding, questions
 
-ALPHABET = encoding.make_alphabet("+-*")
+ALPHABET = questions.alphabet("+-*")
 
 
 @given(st.lists(st.text(alphabet=ALPHABET, min_size=4, max_size=4), min_size=1, max_size=20))
@@ -32,7 +32,7 @@ def test_one_hot_round_trips_for_any_width(case):
 
 def test_decode_takes_the_most_probable_character():
     probabilities = np.array([[[0.1] * 11 + [0.9], [0.5, 0.2] + [0.03] * 10]])
-    assert encoding.decode_strings(probabilities, encoding.make_alphabet()) == [" 0"]
+    assert encoding.decode_strings(probabilities, questions.alphabet("+")) == [" 0"]
 
 
 @pytest.mark.parametrize("bits", [8, 9])
@@ -85,7 +85,7 @@ def test_invert_scaled_undoes_the_scaling(n_numbers, largest, draw):
     (lambda: encoding.from_bits([2, 0]), "0 or 1"),
     (lambda: encoding.invert_scaled([np.nan], 2, 10), "finite"),
     (lambda: encoding.invert_scaled([0.5], 2, 0), "largest"),
-    (lambda: encoding.make_alphabet("/"), "ops"),
+    (lambda: questions.alphabet("/"), "ops"),
 ])
 def test_bad_arguments_name_the_bad_value(call, message):
     with pytest.raises(ValueError, match=message.replace("*", r"\*")):

@@ -53,7 +53,7 @@ def test_the_tutorial_draw_and_worked_example_are_reproduced():
     assert (drawn.operands, drawn.results, drawn.term_counts) == ([[3, 10]], [13], [2])
     assert questions.format_questions(drawn, space.question_width) == [" 3+10"]
     assert questions.format_answers(drawn, space.answer_width) == ["13"]
-    assert space.alphabet == "0123456789+ " == encoding.make_alphabet("+")
+    assert space.alphabet == "0123456789+ " == questions.alphabet("+")
 
 
 @pytest.mark.parametrize("space, seed, from_held_out, texts, answers, next_random", [
@@ -79,11 +79,9 @@ def test_the_recorded_held_out_questions_and_tuples_are_kept():
     held = questions.all_held_out(3, 4, "-*", 0.25, 7)
     assert len(held) == 84 and held.operands[:4] == [[1, 1, 2]] * 4
     assert held.operators[:4] == [["-", "-"], ["-", "*"], ["*", "-"], ["*", "*"]]
-    marks = questions.held_out(np.array([[1, 2], [2, 1], [10, 10], [3, 7], [999, 1]]), 1000, 0.5, 0)
+    pairs = [[1, 2], [2, 1], [10, 10], [3, 7], [999, 1]]
+    marks = QuestionSpace(2, 1000, "+", 0.5, 0).is_held_out(Questions(pairs, [["+"]] * 5, [sum(p) for p in pairs]))
     assert marks.tolist() == [True, True, True, False, True]
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 # A variable number of terms.
@@ -232,7 +230,7 @@ def test_two_numbers_draw_no_placement_and_need_no_bracket():
 
 def test_the_alphabet_gains_the_brackets_before_the_padding():
     assert questions.alphabet("+-*", brackets=True) == "0123456789+-*() "
-    assert questions.alphabet("*", brackets=False) == encoding.make_alphabet("*")
+    assert questions.alphabet("*", brackets=False) == questions.alphabet("*")
     space = QuestionSpace((3, 4), 10, "-*", brackets=True)
     texts = questions.format_questions(space.draw(50, random.Random(3)), space.question_width)
     assert encoding.integer_decode(encoding.integer_encode(texts, space.alphabet), space.alphabet) == texts
@@ -310,8 +308,7 @@ def test_every_written_question_is_read_back_as_itself(space, seed, gap):
     spaced = [gap.join(re.findall(r"\d+|\S", text)) for text in texts]
     assert space.parse(spaced) == drawn
     for text in texts:
-        assert questions.parse_question(text, space.terms, space.largest, space.ops, space.brackets).results == \
-               [arithmetic(text)]
+        assert space.parse([text]).results == [arithmetic(text)]
 
 
 BRACKETED = QuestionSpace((2, 4), 10, "+-*", brackets=True)
@@ -410,7 +407,7 @@ def test_spaces_too_big_to_list_are_not_listed():
     lambda: questions.all_held_out(2, 10, "+", 0.0, 1),
     lambda: Questions([[1, 2]], [["+"]], [3, 4]),
     lambda: questions.evaluate([1, 2], ["/"]),
-    lambda: questions.parse_question(12, 2, 10, "+"),
+    lambda: QuestionSpace(2, 10, "+").parse([12]),
     lambda: QuestionSpace(2, 10, "+", split_seed=-1),
 ])
 def test_bad_arguments_are_refused(call):

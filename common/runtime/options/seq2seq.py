@@ -10,7 +10,7 @@ import argparse
 
 from common import questions, seq2seq
 from common.checks import MisuseError
-from common.questions import Questions, QuestionSpace
+from common.questions import QuestionSpace
 from common.runtime import cli, resources
 
 
@@ -24,11 +24,10 @@ def _terms(text: str) -> int | questions.Terms:
 
 
 def parse(script: str, description: str, argv: list[str] | None, epochs: int, examples: int, batch_size: int,
-          units: int, decoder_units: int
-          ) -> tuple[argparse.Namespace, QuestionSpace, Questions, Questions | None]:
-    """The settings (the tutorial's as defaults), the question space they describe, the `--ask`
-    questions, and every held-out question (None when none are held out or there are too many to
-    list). Misuse ends the run here with one line, before anything is built."""
+          units: int, decoder_units: int) -> argparse.Namespace:
+    """The settings, the tutorial's as defaults. Misuse ends the run here with one line, before
+    anything is built: the question flags are checked by building the question space they describe,
+    and `--ask` by reading each question against it."""
     parser = cli.make_parser(script, description, epochs=epochs)
     group = parser.add_argument_group("question options")
     group.add_argument("--largest", type=cli.positive_int, default=10, help="largest operand")
@@ -71,7 +70,7 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
     except MisuseError as error:
         parser.error(str(error))
     try:
-        asked = space.parse(args.ask)
+        space.parse(args.ask)
     except MisuseError as error:
         parser.error(f"--ask: {error}")
     if args.examples % args.batch_size:
@@ -79,12 +78,12 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
     resources.require_fits(memory_need(space, args.examples, args.epochs, args.batch_size, args.units,
                                        args.decoder_units, args.decoder),
                            "--examples, --terms, --largest, --units, --decoder-units and --batch-size")
-    held_out = space.all_held_out() if args.holdout else None
-    if held_out is not None and len(held_out) in (0, space.size):
+    held = space.held_out_units() if args.holdout else None
+    if held in (0, space.units):
         units = "questions" if args.brackets else "operand tuples"
-        parser.error(f"--holdout {args.holdout} holds out {'none' if not len(held_out) else 'all'} of the "
+        parser.error(f"--holdout {args.holdout} holds out {'none' if not held else 'all'} of the "
                      f"{space.units} {units}: change it, --split-seed or --largest")
-    return args, space, asked, held_out
+    return args
 
 
 def memory_need(space: QuestionSpace, examples: int, epochs: int, batch_size: int, units: int,
