@@ -7,7 +7,6 @@ reproduces their printed examples. Everything that is not a random draw is vecto
 from __future__ import annotations
 
 import random
-from math import ceil, log10
 
 import numpy as np
 
@@ -38,17 +37,18 @@ def scaled_sum_pairs(
 
 
 def input_width(n_numbers: int, largest: int) -> int:
-    """The tutorial's question width: `n_numbers * ceil(log10(largest+1)) + n_numbers - 1`."""
+    """The tutorial's question width, `n_numbers * ceil(log10(largest+1)) + n_numbers - 1`, counted in
+    digits (a float logarithm miscounts numbers of 16 digits and more)."""
     require_positive_int("n_numbers", n_numbers)
     require_positive_int("largest", largest)
-    return n_numbers * ceil(log10(largest + 1)) + n_numbers - 1
+    return n_numbers * len(str(largest)) + n_numbers - 1
 
 
 def output_width(n_numbers: int, largest: int) -> int:
-    """The tutorial's answer width: `ceil(log10(n_numbers * (largest+1)))`."""
+    """The tutorial's answer width, `ceil(log10(n_numbers * (largest+1)))`, counted in digits."""
     require_positive_int("n_numbers", n_numbers)
     require_positive_int("largest", largest)
-    return ceil(log10(n_numbers * (largest + 1)))
+    return len(str(n_numbers * (largest + 1) - 1))
 
 
 def pad_left(text: str, width: int) -> str:

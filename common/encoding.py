@@ -12,8 +12,6 @@ import numpy as np
 
 from common.checks import MisuseError, require_int, require_positive_int
 
-DIGITS = "0123456789"
-
 
 def _check_alphabet(alphabet: str) -> None:
     if not isinstance(alphabet, str) or not alphabet or len(set(alphabet)) != len(alphabet):

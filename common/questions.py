@@ -72,7 +72,7 @@ def check_terms(terms: int | Terms) -> Terms:
     return count, count
 
 
-_TERMS_FLAG = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+_TERMS_FLAG = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?")
 
 
 def parse_terms(text: str) -> Terms:
@@ -452,7 +452,7 @@ def _add_held_out(held: Questions, terms: int, first_unit: int, largest: int, op
                   salt: int, brackets: bool) -> None:
     """Append every held-out question of exactly `terms` numbers, in unit order, whose units are
     numbered from `first_unit`."""
-    rows = np.indices((largest,) * terms).reshape(terms, -1).T + 1
+    rows = np.array(list(itertools.product(range(1, largest + 1), repeat=terms)), dtype=np.int64).reshape(-1, terms)
     combos = [list(combo) for combo in itertools.product(ops, repeat=terms - 1)]
     shapes = placements(terms) if brackets else [()]
     if brackets:
@@ -516,10 +516,11 @@ _TOKEN = re.compile(r"[0-9]+|\S")
 
 
 def _refuse(text: str, reason: str) -> NoReturn:
-    raise MisuseError(f"question {text!r}: {reason}")
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    raise MisuseError(f"question {shown!r}: {reason}")
 
 
-def _read(text: str, ops: str, brackets: bool) -> tuple[list[int], list[str], list[tuple[int, int]]]:
+def _read(text: str, ops: str, brackets: bool, largest: int) -> tuple[list[int], list[str], list[tuple[int, int]]]:
     """A typed question's numbers, operators and bracket pairs; refuses, naming the first thing
     wrong and where, anything that is not a well-formed question of these operators."""
     operands: list[int] = []
@@ -534,6 +535,9 @@ def _read(text: str, ops: str, brackets: bool) -> tuple[list[int], list[str], li
             if after_value:
                 _refuse(text, f"{token} at character {at} follows {'a number' if previous == 'number' else repr(')')} "
                               "without an operator")
+            if len(token.lstrip("0")) > len(str(largest)):  # refused before int() reads a number of any length
+                shown = token if len(token) <= 20 else token[:20] + "..."
+                _refuse(text, f"{shown} is outside the trained range 1..{largest}")
             operands.append(int(token))
             previous = "number"
         elif token in "()":
@@ -547,7 +551,7 @@ def _read(text: str, ops: str, brackets: bool) -> tuple[list[int], list[str], li
             elif not opened:
                 _refuse(text, f"')' at character {at} closes no '('")
             elif previous == "(":
-                _refuse(text, f"empty brackets at character {at - 1}")
+                _refuse(text, f"empty brackets at character {opened[-1][1]}")
             elif not after_value:
                 _refuse(text, f"')' at character {at} follows an operator")
             else:
@@ -576,7 +580,7 @@ def _parse_into(questions: Questions, text: str, span: Terms, largest: int, ops:
     written form always fits the space's width."""
     if not isinstance(text, str):
         raise MisuseError(f"a question must be text, got {text!r}")
-    operands, operators, pairs = _read(text, ops, brackets)
+    operands, operators, pairs = _read(text, ops, brackets, largest)
     if not span[0] <= len(operands) <= span[1]:
         _refuse(text, f"too {'many' if len(operands) > span[1] else 'few'} numbers ({len(operands)}); "
                       f"the model was trained on {format_terms(span)}")
@@ -638,8 +642,8 @@ class QuestionSpace:
                    for count in range(self.terms[0], self.terms[1] + 1))
 
     def held_out_units(self) -> int | None:
-        """How many units `--holdout` holds out, or None when the space is too large to count them."""
-        if self.size > MAX_ENUMERATED:
+        """How many units `--holdout` holds out, or None when there are too many units to count."""
+        if self.units > MAX_ENUMERATED:
             return None
         return int(np.count_nonzero(_held(np.arange(self.units, dtype=np.uint64), self.holdout, self.split_seed)))
 

@@ -175,6 +175,9 @@ def test_bracketed_questions_train_and_a_bracketed_question_is_answered(capsys, 
     (["--decoder", "attention"], "attention"),
     (["--batch-size", "7"], "--batch-size 7"),
     (["--largest", "1", "--holdout", "0.5"], "of the 1 operand tuples"),
+    (["--terms", "9", "--largest", "2", "--ops", "+-*", "--holdout", "0.001", "--split-seed", "2"],
+     "holds out none of the 512 operand tuples"),
+    (["--ask", "3+" + "9" * 5000], "is outside the trained range 1..10"),
     (["--terms", "400-500", "--largest", "99", "--ops", "*"], "characters long; at most 1000"),
 ])
 def test_misuse_is_one_line_status_2_and_nothing_written(argv, named, capsys, tmp_path):

@@ -77,8 +77,10 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
     resources.require_fits(memory_need(space, args.examples, args.epochs, args.batch_size, args.units,
                                        args.decoder_units, args.decoder),
-                           "--examples, --terms, --largest, --units, --decoder-units and --batch-size")
+                           "--examples, --terms, --largest, --ops, --brackets, --units, --decoder-units and --batch-size")
     held = space.held_out_units() if args.holdout else None
+    if args.holdout and held is None:  # too many to count: what the hash's fraction makes of them
+        held = round(args.holdout * space.units)
     if held in (0, space.units):
         units = "questions" if args.brackets else "operand tuples"
         parser.error(f"--holdout {args.holdout} holds out {'none' if not held else 'all'} of the "
@@ -93,11 +95,14 @@ def memory_need(space: QuestionSpace, examples: int, epochs: int, batch_size: in
     in_width, out_width = space.question_width, space.answer_width
     reads = in_width + (out_width if decoder == "feedback" else 0)
     widest = max(units, decoder_units)
+    # The held-out questions, evaluated all at once: every one when they can be listed, else a sample.
+    held = round(space.holdout * space.size) if space.size <= questions.MAX_ENUMERATED else examples
     return resources.Need(
-        array_floats=resources.stream_floats(examples * (reads + out_width) * chars, epochs, examples // batch_size),
+        array_floats=resources.stream_floats(examples * (reads + out_width) * chars, epochs, examples // batch_size)
+        + held * (reads + out_width) * chars,
         parameters=resources.lstm_parameters(units, chars) + resources.lstm_parameters(widest, units)
         + resources.dense_parameters(chars, widest),
         recurrent_floats=resources.recurrent_floats(batch_size, in_width, units)
         + resources.recurrent_floats(batch_size, out_width, widest),
-        python_items=examples * (space.terms[1] + 2),
+        python_items=(examples + held) * (space.terms[1] + 2),
     )
