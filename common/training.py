@@ -149,6 +149,14 @@ def train(
         raise MisuseError(f"loop must be one of {LOOPS}, got {loop!r}")
     if loop == "plain":
         return tutorial_loop(model, next_epoch, epochs, batch_size, reset_after, progress)
+    return _fast_loop(model, next_epoch, epochs, batch_size, reset_after, metric, progress, started)
+
+
+# How the fast loop runs: one compiled program per model, fed many epochs at a time.
+
+def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_size: int, reset_after: int | None,
+               metric: str | None, progress: bool, started: float) -> History:
+    """`tutorial_loop`'s updates, many epochs per compiled call (the module's docstring says how)."""
     first_x, first_y = next_epoch()
     _check_schedule(first_x, batch_size, reset_after)
     samples_per_epoch = len(first_x)
@@ -180,8 +188,6 @@ def train(
     history.seconds = time.perf_counter() - started
     return history
 
-
-# How the fast loop runs: one compiled program per model, fed many epochs at a time.
 
 _COMPILED: "weakref.WeakKeyDictionary[keras.Model, dict[str | None, Any]]" = weakref.WeakKeyDictionary()
 
