@@ -39,35 +39,6 @@ BATCH_SIZE = 1  # one sequence at a time, one time step per batch
 UNITS = 20
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = memory_options.parse("memory_demo.py", __doc__.splitlines()[0], argv, EPOCHS, UNITS, BATCH_SIZE)
-    task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
-
-    with Run("memory_demo.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
-        # One model per seed, SEED..SEED+TRIALS-1 (--trials); the first one is shown and saved.
-        results, first_model, first_states = [], None, None
-        for seed in range(args.seed, args.seed + args.trials):
-            model, result, states = train_and_score(run, args, task, seed, first=first_model is None)
-            if first_model is None:
-                first_model, first_states = model, states
-            results.append(result)
-
-        # Evaluate over the trials: how many seeds solve it; the first trial's figures head the metrics.
-        solved = sum(result["solved"] for result in results)
-        print(f"Solved {solved} of {args.trials} trials (every step of both sequences right, and each last "
-              f"step's right item ahead of the other sequence's by at least {memory.SOLVED_MARGIN})")
-        metrics = {key: results[0][key]
-                   for key in ("correct_steps", "total_steps", "last_steps_correct", "last_step_margins", "solved")}
-        metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
-        pictures = {}
-        if args.plot_memory is not None:  # the first model's cell states, step by step, for both sequences
-            units = memory.units_to_show(first_states, args.memory_units)
-            pictures[args.plot_memory] = functools.partial(plotting.plot_cell_states, first_states, units,
-                                                           title=f"memory_demo.py, lag {args.lag}")
-        run.finish(metrics, first_model, pictures)
-    return 0
-
-
 def epoch_of(pairs: list[tuple[np.ndarray, np.ndarray]], shuffle: bool, batch_size: int, bptt: str,
              rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
     """One tutorial epoch: both sequences' pairs in order (--shuffle: the sequences in a random order),
@@ -132,6 +103,35 @@ def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask,
     print(f"Seed {seed}: {result['correct_steps']}/{result['total_steps']} steps right, "
           f"last steps {last}: {'solved' if result['solved'] else 'NOT solved'}")
     return model, result, states
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = memory_options.parse("memory_demo.py", __doc__.splitlines()[0], argv, EPOCHS, UNITS, BATCH_SIZE)
+    task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
+
+    with Run("memory_demo.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+        # One model per seed, SEED..SEED+TRIALS-1 (--trials); the first one is shown and saved.
+        results, first_model, first_states = [], None, None
+        for seed in range(args.seed, args.seed + args.trials):
+            model, result, states = train_and_score(run, args, task, seed, first=first_model is None)
+            if first_model is None:
+                first_model, first_states = model, states
+            results.append(result)
+
+        # Evaluate over the trials: how many seeds solve it; the first trial's figures head the metrics.
+        solved = sum(result["solved"] for result in results)
+        print(f"Solved {solved} of {args.trials} trials (every step of both sequences right, and each last "
+              f"step's right item ahead of the other sequence's by at least {memory.SOLVED_MARGIN})")
+        metrics = {key: results[0][key]
+                   for key in ("correct_steps", "total_steps", "last_steps_correct", "last_step_margins", "solved")}
+        metrics.update(solved_trials=solved, trials=args.trials, per_trial=results)
+        pictures = {}
+        if args.plot_memory is not None:  # the first model's cell states, step by step, for both sequences
+            units = memory.units_to_show(first_states, args.memory_units)
+            pictures[args.plot_memory] = functools.partial(plotting.plot_cell_states, first_states, units,
+                                                           title=f"memory_demo.py, lag {args.lag}")
+        run.finish(metrics, first_model, pictures)
+    return 0
 
 
 if __name__ == "__main__":
