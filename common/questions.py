@@ -265,6 +265,8 @@ def evaluate(operands: list[int], operators: list[str], brackets: Brackets = ())
     if len(operands) != len(operators) + 1 or not operands:
         raise MisuseError(f"{len(operands)} operands need {len(operands) - 1} operators, "
                           f"got {len(operators)}")
+    if not brackets:  # the tutorial's questions, and every one of its first extensions
+        return _flat_value(operands, operators)
     problem = _placement_problem(brackets, operands, operators)
     if problem:
         raise MisuseError(problem)
