@@ -57,6 +57,8 @@ THREE_DIGITS = ["--largest", "999", "--holdout", "0.1", "--reverse", "--reverse-
                 "--units", "128", "--examples", "10000", "--batch-size", "50", "--epochs", "120", "--decay"]
 TWO_TO_FOUR_TERMS = ["--terms", "2-4", "--holdout", "0.1", "--reverse", "--reverse-answer", "--decoder", "feedback",
                      "--mask", "--units", "256", "--examples", "5000", "--batch-size", "50", "--epochs", "120", "--decay"]
+BRACKETS = ["--terms", "3", "--brackets", "--ops", "+-*", "--holdout", "0.1", "--reverse", "--reverse-answer", "--decoder",
+            "feedback", "--units", "256", "--examples", "10000", "--batch-size", "50", "--epochs", "200", "--decay"]
 LONG_LAG_SHORTCUT = ["--formulation", "long-lag", "--batch-size", "2", "--epochs", "1000", "--shortcut", "32"]
 SERIAL_64 = ["--formulation", "serial", "--epochs", "30", "--test-bits", "64", "--rows", "3"]
 
@@ -113,6 +115,10 @@ ROWS = [
         "(extension, target 99%)", 0.99, argv=THREE_DIGITS, quick_argv=["--epochs", "1"]),
     Row("addition_seq2seq two to four terms held out", "addition_seq2seq.py", "holdout_exact_match",
         "(extension, target 99%)", 0.99, argv=TWO_TO_FOUR_TERMS, quick_argv=["--epochs", "1"]),
+    Row("addition_seq2seq three terms with brackets held out", "addition_seq2seq.py", "holdout_exact_match",
+        "(extension, target 99%)", 0.99, argv=BRACKETS, quick_argv=["--epochs", "1"], long=True,
+        recorded_config={"terms": 3, "brackets": True, "ops": "+-*", "holdout": 0.1, "units": 256, "epochs": 200,
+                         "decay": True}),
     Row("binary_addition serial, 64-bit test", "binary_addition.py", "test_exact_match",
         "(extension, target 100%)", 1.0, argv=SERIAL_64, quick_argv=["--epochs", "1"]),
 ]
