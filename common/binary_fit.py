@@ -55,7 +55,7 @@ class SampledPairs(keras.utils.PyDataset):
 class UntilExact(keras.callbacks.Callback):
     """Stop training at the end of the first epoch after which every training pair is right.
 
-    Checking all pairs costs about a third of an epoch of the tutorial's model, so a fixed probe of
+    Checking all pairs costs a sizeable part of an epoch (docs/binary_addition.md), so a fixed probe of
     `probe_size` pairs is checked first: one wrong probe pair proves the whole set is not yet right
     and the full check is skipped. The full check alone decides success.
     """

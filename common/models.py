@@ -219,7 +219,7 @@ SHORTCUT_INPUT_GATE_BIAS = -5.0
 
 
 def long_lag_forget_bias(steps: int) -> float:
-    """The forget-gate bias b with sigmoid(b)**steps = 1/2, and at least 5 (lag 100 was solved with 5).
+    """The forget-gate bias b with sigmoid(b)**steps = 1/2, and at least 5 (docs/memory_demo.md has the lags it solved).
 
     A fixed 5 keeps 0.993**1000 = 0.1% of a cell over lag 1000; this keeps half at any lag.
     """
@@ -295,8 +295,8 @@ def memory_full_bptt(steps: int, width: int, units: int = 20, long_lag: bool = F
             keras.Input(shape=(steps, width)),
             lstm,
             # The next item at every step: sigmoids as the tutorial's, or (long_lag) a softmax.
-            # Dense maps every step in one product. TimeDistributed loops over the steps, and from
-            # about 950 steps its kernel gradient differed between two runs of the same graph.
+            # Dense maps every step in one product. TimeDistributed loops over the steps, and over
+            # long sequences its kernel gradient differed between two runs of the same graph (docs/memory_demo.md).
             layers.Dense(width, activation="softmax" if long_lag else "sigmoid"),
         ])
     else:
