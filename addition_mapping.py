@@ -19,10 +19,10 @@ from common.runtime.startup import prepare_backend
 
 prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
-from common import data, encoding, models, reporting, schedules, training  # noqa: E402
+from common import models, schedules, sums, training  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import addition as addition_options  # noqa: E402
-from common.runtime.run import Run  # noqa: E402
+from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 addition_mapping.py --help shows them all).
 EPOCHS = 100
@@ -33,7 +33,7 @@ UNITS = 10
 
 def fresh_examples(args: argparse.Namespace, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
     """`--examples` fresh pairs and their sums, scaled to [0, 1], one number per time step."""
-    x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
+    x, y = sums.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
     return x.reshape(-1, args.terms, 1), y.reshape(-1, 1)
 
 
@@ -60,14 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         # Evaluate on fresh examples: predictions and targets back to integers, the tutorial's
         # RMSE and first rows, then the summary over every example.
         x, y = fresh_examples(args, rng)
-        predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
-                                           args.largest)
-        expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
+        predicted = sums.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
+                                       args.largest)
+        expected = sums.invert_scaled(y[:, 0], args.terms, args.largest)
         metrics = {
-            "rmse": reporting.rmse(expected, predicted),
-            "exact_match": reporting.exact_match(expected, predicted),
+            "rmse": sums.rmse(expected, predicted),
+            "exact_match": float(np.mean(expected == predicted)),
         }
-        reporting.print_sums(expected, predicted, metrics)
+        print("RMSE: %f" % metrics["rmse"])
+        sums.print_table(expected, predicted)
+        print(summary_line(metrics, len(expected)))
         run.finish(metrics, model)
     return 0
 

@@ -19,10 +19,10 @@ from common.runtime.startup import prepare_backend
 
 prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
-from common import data, encoding, models, reporting, training  # noqa: E402
+from common import models, sums, training  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import addition as addition_options  # noqa: E402
-from common.runtime.run import Run  # noqa: E402
+from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 addition_mlp.py --help shows them all).
 EPOCHS = 50
@@ -32,7 +32,7 @@ BATCH_SIZE = 2
 
 def fresh_examples(args: argparse.Namespace, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
     """`--examples` fresh pairs and their sums, scaled to [0, 1], as one vector of --terms inputs."""
-    x, y = data.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
+    x, y = sums.scaled_sum_pairs(args.examples, args.terms, args.largest, rng)
     return x, y.reshape(-1, 1)
 
 
@@ -57,18 +57,20 @@ def main(argv: list[str] | None = None) -> int:
         # Evaluate on fresh examples: predictions and targets back to integers, the tutorial's
         # RMSE and first rows, then the summary over every example.
         x, y = fresh_examples(args, rng)
-        expected = encoding.invert_scaled(y[:, 0], args.terms, args.largest)
-        predicted = encoding.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
-                                           args.largest)
+        expected = sums.invert_scaled(y[:, 0], args.terms, args.largest)
+        predicted = sums.invert_scaled(training.predict(model, x, args.batch_size)[:, 0], args.terms,
+                                       args.largest)
         # The tutorial's point: the same examples with the operands in reverse order.
-        reordered = encoding.invert_scaled(training.predict(model, x[:, ::-1].copy(), args.batch_size)[:, 0],
-                                           args.terms, args.largest)
+        reordered = sums.invert_scaled(training.predict(model, x[:, ::-1].copy(), args.batch_size)[:, 0],
+                                       args.terms, args.largest)
         metrics = {
-            "rmse": reporting.rmse(expected, predicted),
-            "exact_match": reporting.exact_match(expected, predicted),
-            "reversed_rmse": reporting.rmse(expected, reordered),
+            "rmse": sums.rmse(expected, predicted),
+            "exact_match": float(np.mean(expected == predicted)),
+            "reversed_rmse": sums.rmse(expected, reordered),
         }
-        reporting.print_sums(expected, predicted, metrics)
+        print("RMSE: %f" % metrics["rmse"])
+        sums.print_table(expected, predicted)
+        print(summary_line(metrics, len(expected)))
         same = "unchanged" if metrics["reversed_rmse"] == metrics["rmse"] else "CHANGED"
         print(f"Operands in reverse order: RMSE {metrics['reversed_rmse']:f} ({same}); "
               f"{int((reordered != predicted).sum())} of {len(expected)} rounded answers differ")

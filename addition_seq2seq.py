@@ -22,11 +22,11 @@ prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow'
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import models, questions, reporting, schedules, seq2seq, training  # noqa: E402
+from common import models, questions, schedules, seq2seq, training  # noqa: E402
 from common.questions import Questions, QuestionSpace  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import seq2seq as seq2seq_options  # noqa: E402
-from common.runtime.run import Run  # noqa: E402
+from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 addition_seq2seq.py --help shows them all).
 EPOCHS = 30
@@ -102,29 +102,29 @@ def main(argv: list[str] | None = None) -> int:
         expected = questions.format_answers(test, space.answer_width)
         predicted = model_answers(model, test, space, args)
         metrics = {
-            "exact_match": reporting.exact_match(expected, predicted),
-            "char_accuracy": reporting.element_accuracy([list(e) for e in expected], [list(p) for p in predicted]),
+            "exact_match": seq2seq.exact_match(expected, predicted),
+            "char_accuracy": seq2seq.char_accuracy(expected, predicted),
         }
-        for row in reporting.first_rows([reporting.string_row(e, p) for e, p in zip(expected, predicted)]):
-            print(row)
-        print(reporting.summary_line(metrics, len(expected)))
+        for e, p in zip(expected[:20], predicted):
+            print(f"Expected={e}, Predicted={p}")
+        print(summary_line(metrics, len(expected)))
         if several_counts:
-            by_terms = reporting.exact_match_by(test.term_counts, expected, predicted)
+            by_terms = seq2seq.exact_match_by_terms(test.term_counts, expected, predicted)
             metrics["exact_match_by_terms"] = {str(count): score for count, score in by_terms.items()}
-            print(reporting.by_terms_line("Exact match by number of terms", by_terms, test.term_counts))
+            print(seq2seq.by_terms_line("Exact match by number of terms", by_terms, test.term_counts))
 
         if args.holdout:
             # Every held-out question, or a sample of them when there are too many to list.
             unseen = space.all_held_out() or space.draw(args.examples, rng, from_held_out=True)
             unseen_expected = questions.format_answers(unseen, space.answer_width)
             unseen_predicted = model_answers(model, unseen, space, args)
-            metrics["holdout_exact_match"] = reporting.exact_match(unseen_expected, unseen_predicted)
+            metrics["holdout_exact_match"] = seq2seq.exact_match(unseen_expected, unseen_predicted)
             print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
                   f"over {len(unseen)} questions")
             if several_counts:
-                by_terms = reporting.exact_match_by(unseen.term_counts, unseen_expected, unseen_predicted)
+                by_terms = seq2seq.exact_match_by_terms(unseen.term_counts, unseen_expected, unseen_predicted)
                 metrics["holdout_exact_match_by_terms"] = {str(count): score for count, score in by_terms.items()}
-                print(reporting.by_terms_line("Held out by number of terms", by_terms, unseen.term_counts))
+                print(seq2seq.by_terms_line("Held out by number of terms", by_terms, unseen.term_counts))
 
         if args.ask:
             asked = space.parse(args.ask)

@@ -19,10 +19,10 @@ from common.runtime.startup import prepare_backend
 
 prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
-from common import backends, binary, binary_fit, data, models, plotting, reporting  # noqa: E402
+from common import backends, binary, binary_fit, models, plotting  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import binary_addition as binary_options  # noqa: E402
-from common.runtime.run import Run  # noqa: E402
+from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 binary_addition.py --help shows them all).
 EPOCHS = 100  # one fit() over every pair, 100 times
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         # evaluate on, encoded as the formulation reads them.
         rng = np.random.default_rng(args.seed)
         if all_pairs:
-            a, b = data.all_operand_pairs(bits)
+            a, b = binary.all_operand_pairs(bits)
         else:
             a, b = binary.sample_operand_pairs(args.eval_pairs, bits, rng)
         x, y = binary.formulation_arrays(args.formulation, a, b, bits)
@@ -96,13 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             guesses = binary.sums_from_outputs(args.formulation, model.predict(x[shown], verbose=0))
             for row, guess in zip(shown, guesses):
                 print(binary.pair_rows(a[row], b[row], bits, guess))
-            metrics["exact_match"] = reporting.exact_match(binary.sums_from_outputs(args.formulation, y[shown]),
-                                                           guesses)
-            print(reporting.summary_line({"exact_match": metrics["exact_match"]}, len(shown)))
+            right = (binary.sums_from_outputs(args.formulation, y[shown]) == guesses).all(axis=1)
+            metrics["exact_match"] = float(right.mean())
+            print(summary_line({"exact_match": metrics["exact_match"]}, len(shown)))
         hits = binary.exact_rows(model, x, y)
         scope = "exact_match_all" if all_pairs else "exact_match_sampled"
         metrics[scope] = float(hits.mean())
-        print(reporting.summary_line({scope: metrics[scope], "wrong": int((~hits).sum())}, len(x)))
+        print(summary_line({scope: metrics[scope], "wrong": int((~hits).sum())}, len(x)))
 
         # Evaluate beyond the tutorial (serial): numbers wider than any the model was trained on.
         if args.test_bits:

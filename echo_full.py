@@ -19,10 +19,10 @@ from common.runtime.startup import prepare_backend
 
 prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
-from common import echo, models, reporting, training  # noqa: E402
+from common import echo, models, training  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import echo as echo_options  # noqa: E402
-from common.runtime.run import Run  # noqa: E402
+from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 echo_full.py --help shows them all).
 EPOCHS = 500  # one fresh random sequence per epoch
@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         x, _, expected = echo.draw_windows(task, args.eval_sequences, rng)
         predicted = echo.decode(task, training.predict(model, x, args.batch_size, reset_after))
         metrics = echo.score(expected, predicted)
-        rows = [echo.window_row(e, p) for e, p in zip(expected, predicted)]
-        print("\n".join(reporting.first_rows(rows, task.samples_per_sequence)))
-        print(reporting.summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
+        for e, p in zip(expected[:task.samples_per_sequence], predicted):
+            print(echo.window_row(e, p))
+        print(summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
         run.finish(metrics, model)
     return 0
 

@@ -28,7 +28,7 @@ prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow'
 
 import keras  # noqa: E402
 
-from common import memory, models, plotting, reporting, training  # noqa: E402
+from common import memory, models, plotting, training  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import memory_demo as memory_options  # noqa: E402
 from common.runtime.run import Run, seed_everything  # noqa: E402
@@ -95,8 +95,8 @@ def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask,
             states = memory.cell_states(model, memory.arrange(pairs, in_order, 2, "full")[0])
         for number, (sequence, classes) in enumerate(zip(sequences, outputs.argmax(axis=-1)), start=1):
             print(f"Sequence {number}")
-            for row in reporting.ends_of(
-                    [reporting.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)]):
+            for row in memory.ends_of(
+                    [memory.step_row(sequence[t], sequence[t + 1], classes[t]) for t in range(task.steps)]):
                 print(row)
     last = ", ".join(f"{'right' if ok else 'wrong'} (margin {margin:+.2f})"
                      for ok, margin in zip(result["last_steps_correct"], result["last_step_margins"]))

@@ -22,7 +22,7 @@ prepare_backend()  # before Keras loads, as every script does
 
 import keras  # noqa: E402
 
-from common import backends, binary, data, models  # noqa: E402
+from common import backends, binary, models  # noqa: E402
 from common.runtime.run import seed_everything  # noqa: E402
 
 BATCH, STEPS, UNITS, BITS = 128, 16, 256, 8
@@ -41,7 +41,7 @@ def best_seconds(function, repeats: int = 30) -> float:
 
 def main() -> None:
     seed_everything(1)
-    a, b = data.all_operand_pairs(BITS)
+    a, b = binary.all_operand_pairs(BITS)
     x, y = binary.tutorial_arrays(a[:BATCH * 8], b[:BATCH * 8], BITS)
     xb, yb = x[:BATCH], y[:BATCH]
     model = models.binary_adder(STEPS, BITS + 1, UNITS, 0.2)

@@ -15,21 +15,18 @@ compiled forward pass (`common/backends/`).
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
 from common import backends
 from common.checks import MisuseError, require_int, require_positive_int
-from common.data import MAX_BITS
-from common.encoding import from_bits, to_bits
-from common.reporting import bits_row
 
 if TYPE_CHECKING:
     import keras
 
 FORMULATIONS = ("tutorial", "serial")
-MAX_OPERAND_BITS = MAX_BITS // 2
+MAX_OPERAND_BITS = 12
 """Widest operands whose pairs are enumerated or sampled by index (4**12 = 16.7 million pairs)."""
 ALL_PAIRS_LIMIT = 4**10
 """Up to this many pairs (10 bits) are enumerated in memory; beyond it pairs are sampled per epoch."""
@@ -37,6 +34,44 @@ EVALUATION_CHUNK = 2000
 """Random pairs of a test width encoded and evaluated at a time."""
 LIMIT_SEARCH_MAX_BITS = 4096
 """The widest operands the width search tries."""
+
+
+def to_bits(values: np.ndarray | Sequence[int] | int, bits: int, lsb_first: bool = False) -> np.ndarray:
+    """Non-negative ints -> `bits` binary digits on a new last axis (MSB first unless `lsb_first`)."""
+    require_int("bits", bits, minimum=1, maximum=62)
+    values = np.asarray(values)
+    if not np.issubdtype(values.dtype, np.integer):
+        raise MisuseError(f"values must be integers, got dtype {values.dtype}")
+    values = values.astype(np.int64)
+    if values.size and (values.min() < 0 or values.max() >= 2**bits):
+        bad = values[(values < 0) | (values >= 2**bits)].flat[0]
+        raise MisuseError(f"value {bad} does not fit in {bits} bits (allowed 0..{2**bits - 1})")
+    shifts = np.arange(bits, dtype=np.int64)
+    if not lsb_first:
+        shifts = shifts[::-1]
+    return ((values[..., None] >> shifts) & 1).astype(np.int8)
+
+
+def from_bits(bit_array: np.ndarray | Sequence[int], lsb_first: bool = False) -> np.ndarray:
+    """Binary digits on the last axis -> ints; the inverse of `to_bits`. Rounds probabilities first."""
+    bit_array = np.asarray(bit_array)
+    if bit_array.ndim < 1 or not 1 <= bit_array.shape[-1] <= 62:
+        raise MisuseError(f"bit_array needs 1..62 bits on its last axis, got shape {bit_array.shape}")
+    rounded = np.rint(bit_array.astype(np.float64))
+    if ((rounded != 0) & (rounded != 1)).any():
+        raise MisuseError("bit_array must hold values that round to 0 or 1")
+    bits = bit_array.shape[-1]
+    shifts = np.arange(bits, dtype=np.int64)
+    if not lsb_first:
+        shifts = shifts[::-1]
+    return (rounded.astype(np.int64) << shifts).sum(axis=-1)
+
+
+def all_operand_pairs(bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b) of `bits`-bit unsigned ints, a-major: 4**bits pairs, as int64 arrays."""
+    require_int("bits", bits, minimum=1, maximum=MAX_OPERAND_BITS)
+    values = np.arange(2**bits, dtype=np.int64)
+    return np.repeat(values, values.size), np.tile(values, values.size)
 
 
 def pair_count(bits: int) -> int:
@@ -174,6 +209,15 @@ def sums_from_outputs(formulation: str, outputs: np.ndarray) -> np.ndarray:
     if formulation == "serial":
         return outputs[..., 0][:, ::-1]
     raise MisuseError(f"formulation must be one of {FORMULATIONS}, got {formulation!r}")
+
+
+def bits_row(bits: np.ndarray) -> str:
+    """`[1 0 0 1 1 1 0 1]: 157`, one row of the binary-addition tutorial (MSB first)."""
+    bits = np.asarray(bits).astype(np.int64)
+    if bits.ndim != 1 or bits.size == 0 or not np.isin(bits, (0, 1)).all():
+        raise MisuseError(f"bits must be a non-empty 1-D array of 0s and 1s, got {bits!r}")
+    value = int((bits << np.arange(bits.size)[::-1]).sum())
+    return "[%s]: %d" % (" ".join(str(b) for b in bits), value)
 
 
 def pair_rows(a: int, b: int, bits: int, predicted: np.ndarray) -> str:

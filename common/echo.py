@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common import data, encoding, reporting
 from common.checks import MisuseError, require_int, require_positive_int
 
 ENCODINGS = ("onehot", "linear")
@@ -61,13 +60,38 @@ class EchoTask:
         return 0.0 if self.encoding == "onehot" else LINEAR_PAD
 
 
+def random_sequence(length: int, n_values: int, rng: random.Random | None = None) -> list[int]:
+    """`length` random ints in [0, n_values-1] (the tutorial's `generate_sequence`)."""
+    require_positive_int("length", length)
+    require_positive_int("n_values", n_values)
+    draw = (rng or random).randint
+    return [draw(0, n_values - 1) for _ in range(length)]
+
+
+def frame_windows(sequence: np.ndarray, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tutorial's `to_supervised` (lagged copies with pandas `shift`, incomplete rows dropped)
+    by fancy indexing, in the input's dtype: window t holds steps t-n_in+1..t, and its target is
+    the window's first (oldest) `n_out` steps. The tests check it against pandas."""
+    sequence = np.asarray(sequence)
+    require_positive_int("n_in", n_in)
+    require_positive_int("n_out", n_out)
+    if n_out > n_in:
+        raise MisuseError(f"n_out={n_out} must be <= n_in={n_in}")
+    if sequence.ndim != 2 or len(sequence) < n_in:
+        raise MisuseError(f"sequence must be 2-D (steps, features) with at least n_in={n_in} steps, "
+                         f"got shape {sequence.shape}")
+    starts = np.arange(len(sequence) - n_in + 1)[:, None]
+    x = sequence[starts + np.arange(n_in)[None, :]]
+    return x, x[:, :n_out].copy()
+
+
 def encode(task: EchoTask, sequence: list[int]) -> np.ndarray:
     """A sequence of ints -> (length, width) float32: one-hot, or scaled by 1/(n_values-1)."""
     values = np.asarray(sequence, dtype=np.int64)
-    if task.encoding == "onehot":
-        return encoding.one_hot(values, task.n_values)
     if values.size and (values.min() < 0 or values.max() >= task.n_values):
         raise MisuseError(f"values must be in 0..{task.n_values - 1}")
+    if task.encoding == "onehot":  # a 1 at each value's index of n_values
+        return (values[:, None] == np.arange(task.n_values)).astype(np.float32)
     return (values.astype(np.float32) / (task.n_values - 1))[:, None]
 
 
@@ -77,7 +101,7 @@ def decode(task: EchoTask, outputs: np.ndarray) -> np.ndarray:
     if outputs.ndim < 1 or outputs.shape[-1] != task.width:
         raise MisuseError(f"outputs must end in an axis of {task.width}, got shape {outputs.shape}")
     if task.encoding == "onehot":
-        return encoding.one_hot_decode(outputs)
+        return outputs.argmax(axis=-1)
     scaled = np.round(outputs[..., 0].astype(np.float64) * (task.n_values - 1))
     return np.clip(scaled, 0, task.n_values - 1).astype(np.int64)
 
@@ -85,7 +109,7 @@ def decode(task: EchoTask, outputs: np.ndarray) -> np.ndarray:
 def sequence_windows(task: EchoTask, sequence: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One sequence -> (x, y, expected ints) windows, the tutorial's `to_supervised` framing.
 
-    Without masking this is exactly `data.frame_windows` on the encoded sequence (the pandas
+    Without masking this is exactly `frame_windows` on the encoded sequence (the pandas
     shift-and-dropna windows). With masking the sequence is first padded in front with n_in-1
     `pad_value` steps, so the incomplete windows are kept; their missing items read -1 in the ints.
     """
@@ -95,15 +119,15 @@ def sequence_windows(task: EchoTask, sequence: list[int]) -> tuple[np.ndarray, n
         pad = task.n_in - 1
         encoded = np.concatenate([np.full((pad, task.width), task.pad_value, np.float32), encoded])
         ints = np.concatenate([np.full((pad, 1), -1, np.int64), ints])
-    x, y = data.frame_windows(encoded, task.n_in, task.n_out)
-    _, expected = data.frame_windows(ints, task.n_in, task.n_out)
+    x, y = frame_windows(encoded, task.n_in, task.n_out)
+    _, expected = frame_windows(ints, task.n_in, task.n_out)
     return x, y, expected[..., 0]
 
 
 def draw_windows(task: EchoTask, n_sequences: int, rng: random.Random) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`n_sequences` fresh random sequences, framed and concatenated in draw order."""
     require_positive_int("n_sequences", n_sequences)
-    framed = [sequence_windows(task, data.random_sequence(task.length, task.n_values, rng))
+    framed = [sequence_windows(task, random_sequence(task.length, task.n_values, rng))
               for _ in range(n_sequences)]
     return tuple(np.concatenate(parts) for parts in zip(*framed))  # type: ignore[return-value]
 
@@ -140,5 +164,5 @@ def window_row(expected: np.ndarray, predicted: np.ndarray) -> str:
         raise MisuseError(f"expected and predicted must be equal 1-D shapes, got {expected.shape} and {predicted.shape}")
     real = expected >= 0
     if real.all():
-        return reporting.sequence_row(expected, predicted)
+        return "Expected: %s Predicted %s" % ([int(v) for v in expected], [int(v) for v in predicted])
     return "Expected: %s Predicted %s" % (_shown(expected, real), _shown(predicted, real))

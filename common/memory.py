@@ -17,7 +17,6 @@ import keras
 import numpy as np
 from keras import layers
 
-from common import data, encoding
 from common.checks import MisuseError, require_int, require_positive_int
 
 BPTT = ("step", "full")
@@ -56,10 +55,20 @@ class MemoryTask:
         return self.lag + 1
 
 
+def memory_sequences(lag: int = 3) -> tuple[list[int], list[int]]:
+    """The two sequences, `[K, 0..K-1, K]` and `[K+1, 0..K-1, K+1]` for lag K.
+
+    K=3 gives the tutorial's `3,0,1,2,3` and `4,0,1,2,4`.
+    """
+    require_positive_int("lag", lag)
+    middle = list(range(lag))
+    return [lag, *middle, lag], [lag + 1, *middle, lag + 1]
+
+
 def draw_sequences(task: MemoryTask, rng: random.Random) -> list[list[int]]:
     """The task's two sequences; random ones are drawn from `rng`, the tutorial's are fixed."""
     if not task.random_sequences:
-        return list(data.memory_sequences(task.lag))
+        return list(memory_sequences(task.lag))
     first, second = rng.sample(range(task.width), 2)
     middle = [rng.randrange(task.width) for _ in range(task.lag)]
     return [[first, *middle, first], [second, *middle, second]]
@@ -71,8 +80,11 @@ def step_pairs(task: MemoryTask, sequences: list[list[int]]) -> list[tuple[np.nd
     for sequence in sequences:
         if len(sequence) != task.steps + 1:
             raise MisuseError(f"each sequence must have {task.steps + 1} items, got {len(sequence)}")
-        x, y = data.next_step_pairs(encoding.one_hot(sequence, task.width))
-        pairs.append((x[:, 0, :], y))
+        values = np.asarray(sequence)
+        if values.min() < 0 or values.max() >= task.width:
+            raise MisuseError(f"items must be in 0..{task.width - 1}, got {sequence}")
+        encoded = (values[:, None] == np.arange(task.width)).astype(np.float32)  # a 1 at each item's index
+        pairs.append((encoded[:-1], encoded[1:]))  # each step's item, and the next one to predict
     return pairs
 
 
@@ -192,3 +204,19 @@ def score(sequences: list[list[int]], outputs: np.ndarray) -> dict[str, object]:
         "last_step_margins": [round(m, 4) for m in margins],
         "solved": bool(right.all() and min(margins) >= SOLVED_MARGIN),
     }
+
+def step_row(x: float, y: float, yhat: float) -> str:
+    """`X=3.0 y=0.0, yhat=0.0`, the tutorial's row."""
+    return "X=%.1f y=%.1f, yhat=%.1f" % (x, y, yhat)
+
+
+def ends_of(rows: list[str], each: int = 5) -> list[str]:
+    """All rows, or for a longer table its first and last `each` with one line counting those left out.
+
+    At a lag of 1000 the table has 1001 rows a sequence; the last one is what the memory decides,
+    and the summary line counts every step.
+    """
+    require_int("each", each, minimum=1)
+    if len(rows) <= 2 * each + 1:
+        return list(rows)
+    return [*rows[:each], f"... {len(rows) - 2 * each} more steps ...", *rows[-each:]]

@@ -33,7 +33,6 @@ from typing import NoReturn
 
 import numpy as np
 
-from common import data
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 OPERATORS = "+-*"
@@ -327,15 +326,17 @@ def question_width(terms: int | Terms, largest: int, brackets: bool = False) -> 
     one character), plus, with brackets, two for each of the most pairs a question holds: one fewer
     than its operators, the last operation needing none."""
     most = check_terms(terms)[1]
-    return data.input_width(most, largest) + (2 * max(0, most - 2) if brackets else 0)
+    require_positive_int("largest", largest)
+    tutorial_width = most * len(str(largest)) + most - 1  # its n * ceil(log10(largest+1)) + n - 1, in digits
+    return tutorial_width + (2 * max(0, most - 2) if brackets else 0)
 
 
 def answer_width(terms: int | Terms, largest: int, ops: str, brackets: bool = False) -> int:
     """Characters in a padded answer: the tutorial's width for `+` alone (brackets change no sum),
     else the widest bound (sign included)."""
     most = _check_space(terms, largest, ops, brackets)[1]
-    if ops == "+":
-        return data.output_width(most, largest)
+    if ops == "+":  # the tutorial's ceil(log10(n * (largest+1))), counted in digits
+        return len(str(most * (largest + 1) - 1))
     low, high = result_bounds(terms, largest, ops, brackets)
     return max(len(str(low)), len(str(high)))
 
@@ -503,7 +504,7 @@ def format_questions(questions: Questions, width: int, reverse: bool = False) ->
     require_positive_int("width", width)
     texts = []
     for operands, operators, brackets in zip(questions.operands, questions.operators, questions.brackets):
-        padded = data.pad_left(_text(operands, operators, brackets), width)
+        padded = _pad_left(_text(operands, operators, brackets), width)
         texts.append(padded[::-1] if reverse else padded)
     return texts
 
@@ -511,7 +512,14 @@ def format_questions(questions: Questions, width: int, reverse: bool = False) ->
 def format_answers(questions: Questions, width: int) -> list[str]:
     """`'13'`: each result left-padded to `width` (negative results keep their minus sign)."""
     require_positive_int("width", width)
-    return [data.pad_left(str(value), width) for value in questions.results]
+    return [_pad_left(str(value), width) for value in questions.results]
+
+
+def _pad_left(text: str, width: int) -> str:
+    """`text` right-aligned in `width` characters; refuses (never truncates) text that is too wide."""
+    if len(text) > width:
+        raise MisuseError(f"{text!r} is {len(text)} characters, wider than its padding of {width}")
+    return text.rjust(width)
 
 
 _TOKEN = re.compile(r"[0-9]+|\S")

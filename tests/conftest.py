@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
-from common import data, encoding  # noqa: E402
+from common import echo  # noqa: E402
 from common.runtime import cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def pytest_collection_modifyitems(config, items):
 
 def tutorial_framing(sequence, n_in, n_out):
     """The echo tutorial's own `to_supervised`, with pandas: lagged copies by `shift`, incomplete
-    rows dropped; the reference `data.frame_windows` is checked against."""
+    rows dropped; the reference `echo.frame_windows` is checked against."""
     import pandas as pd
 
     frame = pd.DataFrame(sequence)
@@ -109,8 +109,8 @@ def echo_source(seed, n_values=20, sequences=1):
     rng = random.Random(seed)
 
     def next_epoch():
-        windows = [data.frame_windows(encoding.one_hot(data.random_sequence(12, n_values, rng), n_values), 3, 3)
-                   for _ in range(sequences)]
+        task = echo.EchoTask(length=12, n_values=n_values, n_in=3, n_out=3)
+        windows = [echo.sequence_windows(task, echo.random_sequence(12, n_values, rng))[:2] for _ in range(sequences)]
         return np.concatenate([x for x, _ in windows]), np.concatenate([y for _, y in windows])
 
     return next_epoch

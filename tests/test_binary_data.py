@@ -3,26 +3,26 @@
 import numpy as np
 import pytest
 
-from common import binary, binary_fit, data, encoding, models
+from common import binary, binary_fit, models
 
 
 def decode_tutorial(x, y, bits):
-    a = encoding.from_bits(x[:, :bits, 0])
-    b = encoding.from_bits(x[:, bits:, 0])
-    return a, b, encoding.from_bits(y)
+    a = binary.from_bits(x[:, :bits, 0])
+    b = binary.from_bits(x[:, bits:, 0])
+    return a, b, binary.from_bits(y)
 
 
 def decode_serial(x, y):
     bits = x.shape[1] - 1
     assert (x[:, bits, :] == 0).all(), "the final carry step reads (0, 0)"
-    a = encoding.from_bits(x[:, :bits, 0], lsb_first=True)
-    b = encoding.from_bits(x[:, :bits, 1], lsb_first=True)
-    return a, b, encoding.from_bits(y[..., 0], lsb_first=True)
+    a = binary.from_bits(x[:, :bits, 0], lsb_first=True)
+    b = binary.from_bits(x[:, :bits, 1], lsb_first=True)
+    return a, b, binary.from_bits(y[..., 0], lsb_first=True)
 
 
 @pytest.mark.parametrize("bits", [1, 2, 3, 5])
 def test_every_pair_once_with_its_sum_in_both_formulations(bits):
-    a, b = data.all_operand_pairs(bits)
+    a, b = binary.all_operand_pairs(bits)
     for formulation in binary.FORMULATIONS:
         x, y = binary.formulation_arrays(formulation, a, b, bits)
         da, db, total = decode_tutorial(x, y, bits) if formulation == "tutorial" else decode_serial(x, y)
@@ -42,7 +42,7 @@ def test_the_tutorials_first_printed_example():
 
 
 def test_pair_indices_follow_all_operand_pairs_order():
-    a, b = data.all_operand_pairs(3)
+    a, b = binary.all_operand_pairs(3)
     ia, ib = binary.pairs_from_indices(np.arange(64), 3)
     assert (ia == a).all() and (ib == b).all()
 

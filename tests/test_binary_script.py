@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import binary_addition
-from common import binary, data
+from common import binary
 from conftest import also_on_jax, refused, reproduction, run_script
 
 
@@ -51,7 +51,7 @@ def test_save_load_and_predict_give_the_same_outputs(tmp_path):
     trained = run_script(binary_addition, ["--bits", "3", "--formulation", "serial", "--epochs", "3",
                                            "--batch-size", "2", "--learning-rate", "0.01", "--save",
                                            str(path), "--rows", "8", "--quiet"], tmp_path)["metrics"]
-    x, y = binary.serial_arrays(*data.all_operand_pairs(3), 3)
+    x, y = binary.serial_arrays(*binary.all_operand_pairs(3), 3)
     model = keras.models.load_model(path)
     lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
     assert lstm.recurrent_dropout == binary_addition.SERIAL_RECURRENT_DROPOUT > 0, \

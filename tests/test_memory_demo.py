@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import memory_demo
-from common import memory, models, reporting, training
+from common import memory, models, training
 from common.runtime.options import memory_demo as memory_options
 from common.runtime.run import seed_everything
 from conftest import BACKEND, also_on_jax, extended, refused, reproduction, run_script
@@ -26,10 +26,10 @@ def test_the_tutorials_sequences_and_pairs():
 
 def test_a_long_table_shows_its_first_and_last_steps_and_counts_the_rest():
     rows = [f"step {t}" for t in range(1001)]
-    shown = reporting.ends_of(rows, each=3)
+    shown = memory.ends_of(rows, each=3)
     assert shown == ["step 0", "step 1", "step 2", "... 995 more steps ...", "step 998", "step 999", "step 1000"]
-    assert reporting.ends_of(rows[:7], each=3) == rows[:7]  # nothing to leave out: every row
-    assert reporting.ends_of(rows[:8], each=3)[3] == "... 2 more steps ..."
+    assert memory.ends_of(rows[:7], each=3) == rows[:7]  # nothing to leave out: every row
+    assert memory.ends_of(rows[:8], each=3)[3] == "... 2 more steps ..."
 
 
 @pytest.mark.parametrize("batch_size, bptt", [(1, "step"), (2, "step"), (1, "full"), (2, "full")])

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common import encoding, questions
+from common import questions, seq2seq
 from common.questions import QuestionSpace, Questions
 
 ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
@@ -42,7 +42,7 @@ def test_the_module_imports_no_backend_and_of_the_suite_only_its_checks_and_data
     imported |= {f"{node.module}.{alias.name}" if node.module == "common" else node.module
                  for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
     assert not {name for name in imported if name.split(".")[0] in ("keras", "tensorflow", "jax")}
-    assert {name for name in imported if name.split(".")[0] == "common"} <= {"common.checks", "common.data"}
+    assert {name for name in imported if name.split(".")[0] == "common"} <= {"common.checks"}
 
 
 # The draws of a fixed number of terms without brackets, recorded before the extensions existed.
@@ -233,7 +233,7 @@ def test_the_alphabet_gains_the_brackets_before_the_padding():
     assert questions.alphabet("*", brackets=False) == questions.alphabet("*")
     space = QuestionSpace((3, 4), 10, "-*", brackets=True)
     texts = questions.format_questions(space.draw(50, random.Random(3)), space.question_width)
-    assert encoding.integer_decode(encoding.integer_encode(texts, space.alphabet), space.alphabet) == texts
+    assert seq2seq.integer_decode(seq2seq.integer_encode(texts, space.alphabet), space.alphabet) == texts
 
 
 def test_questions_longer_than_the_limit_are_refused_brackets_included():

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from common import backends, data, encoding, models, schedules, training
+from common import backends, models, schedules, sums, training
 from common.backends.base import STEP_BY_STEP_ABOVE
 from common.runtime.run import seed_everything
 from conftest import also_on_jax, echo_source
@@ -22,7 +22,7 @@ def _mapping_source(seed):
     rng = random.Random(seed)
 
     def next_epoch():
-        x, y = data.scaled_sum_pairs(20, 2, 100, rng)
+        x, y = sums.scaled_sum_pairs(20, 2, 100, rng)
         return x.reshape(-1, 2, 1), y.reshape(-1, 1)
 
     return next_epoch
@@ -97,7 +97,7 @@ def _long_source(seed, steps):
 
     def next_epoch():
         classes = rng.integers(0, 3, size=(4, steps + 1))
-        x = encoding.one_hot(classes.reshape(-1), 3).reshape(4, steps + 1, 3)
+        x = np.eye(3, dtype=np.float32)[classes]
         return x[:, :-1], x[:, 1:]
 
     return next_epoch

@@ -3,8 +3,9 @@
 Every setting has been checked by then (`common/runtime/options/`); `--dry-run` stops the run here.
 The script does its own work in its tutorial's order (data, model, training, evaluation) and tells
 the run three things as it goes: the model it built (`run.model`), the training history
-(`run.trained`), and the metrics it measured (`run.finish`). The run seeds everything when it
-starts, swaps in the `--load` model, prints the summary and the training time, and writes
+(`run.trained`), and the metrics it measured (`run.finish`); it prints its own table and, with
+`summary_line`, the figures over the whole evaluation set. The run seeds everything when it
+starts, swaps in the `--load` model, prints the model's summary and the training time, and writes
 `--json`, `--plot`, `--tensorboard` and `--save` all or nothing at the end.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, Callable
 import keras
 
 from common import backends
-from common.checks import require_int
+from common.checks import MisuseError, require_int
 from common.runtime import outputs
 from common.training import History
 
@@ -39,6 +40,17 @@ def config_of(args: argparse.Namespace) -> dict[str, Any]:
         plain = value is None or isinstance(value, (int, float, bool, str, list))
         config[key] = value if plain else str(value)
     return config
+
+
+def summary_line(metrics: dict[str, float], n_samples: int) -> str:
+    """`Summary over all N evaluation samples: name=value, ...`: the figures a script measured, over
+    every sample it evaluated (the tutorials print a few rows and let the reader generalise)."""
+    require_int("n_samples", n_samples, minimum=1)
+    if not metrics:
+        raise MisuseError("metrics must not be empty")
+    parts = [f"{name}={value:.6f}" if isinstance(value, float) else f"{name}={value}"
+             for name, value in metrics.items()]
+    return f"Summary over all {n_samples} evaluation samples: " + ", ".join(parts)
 
 
 def training_line(history: History) -> str:
