@@ -22,7 +22,7 @@ prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow'
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common import models, questions, schedules, seq2seq, training  # noqa: E402
+from common import models, questions, schedules, training  # noqa: E402
 from common.questions import Questions, QuestionSpace  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import seq2seq as seq2seq_options  # noqa: E402
@@ -39,7 +39,7 @@ DECODER_UNITS = 50
 def model_input(batch: Questions, space: QuestionSpace, args: argparse.Namespace) -> np.ndarray:
     """Questions as the model reads them: left-padded text (reversed with --reverse), encoded per character."""
     texts = questions.format_questions(batch, space.question_width, args.reverse)
-    return seq2seq.encode_text(texts, space.alphabet, args.encoding, zero_pad=args.mask)
+    return questions.encode_text(texts, space.alphabet, args.encoding, zero_pad=args.mask)
 
 
 def in_writing_order(answers: list[str], args: argparse.Namespace) -> list[str]:
@@ -53,13 +53,13 @@ def fresh_examples(space: QuestionSpace, args: argparse.Namespace, rng: random.R
     answers one-hot, in the order the model writes them."""
     batch = space.draw(args.examples, rng)
     answers = in_writing_order(questions.format_answers(batch, space.answer_width), args)
-    x = seq2seq.training_inputs(model_input(batch, space, args), answers, space.alphabet, args.encoding, args.decoder)
-    return x, seq2seq.encode_text(answers, space.alphabet, "onehot")
+    x = questions.training_inputs(model_input(batch, space, args), answers, space.alphabet, args.encoding, args.decoder)
+    return x, questions.encode_text(answers, space.alphabet, "onehot")
 
 
 def model_answers(model: keras.Model, batch: Questions, space: QuestionSpace, args: argparse.Namespace) -> list[str]:
     """The model's answers to `batch`, the right way round."""
-    written = seq2seq.answer(model, model_input(batch, space, args), space.answer_width, space.alphabet,
+    written = questions.answer(model, model_input(batch, space, args), space.answer_width, space.alphabet,
                              args.encoding, args.decoder)
     return in_writing_order(written, args)
 
@@ -102,29 +102,29 @@ def main(argv: list[str] | None = None) -> int:
         expected = questions.format_answers(test, space.answer_width)
         predicted = model_answers(model, test, space, args)
         metrics = {
-            "exact_match": seq2seq.exact_match(expected, predicted),
-            "char_accuracy": seq2seq.char_accuracy(expected, predicted),
+            "exact_match": questions.exact_match(expected, predicted),
+            "char_accuracy": questions.char_accuracy(expected, predicted),
         }
         for e, p in zip(expected[:20], predicted):
             print(f"Expected={e}, Predicted={p}")
         print(summary_line(metrics, len(expected)))
         if several_counts:
-            by_terms = seq2seq.exact_match_by_terms(test.term_counts, expected, predicted)
+            by_terms = questions.exact_match_by_terms(test.term_counts, expected, predicted)
             metrics["exact_match_by_terms"] = {str(count): score for count, score in by_terms.items()}
-            print(seq2seq.by_terms_line("Exact match by number of terms", by_terms, test.term_counts))
+            print(questions.by_terms_line("Exact match by number of terms", by_terms, test.term_counts))
 
         if args.holdout:
             # Every held-out question, or a sample of them when there are too many to list.
             unseen = space.all_held_out() or space.draw(args.examples, rng, from_held_out=True)
             unseen_expected = questions.format_answers(unseen, space.answer_width)
             unseen_predicted = model_answers(model, unseen, space, args)
-            metrics["holdout_exact_match"] = seq2seq.exact_match(unseen_expected, unseen_predicted)
+            metrics["holdout_exact_match"] = questions.exact_match(unseen_expected, unseen_predicted)
             print(f"Held out (never trained on): exact_match={metrics['holdout_exact_match']:.6f} "
                   f"over {len(unseen)} questions")
             if several_counts:
-                by_terms = seq2seq.exact_match_by_terms(unseen.term_counts, unseen_expected, unseen_predicted)
+                by_terms = questions.exact_match_by_terms(unseen.term_counts, unseen_expected, unseen_predicted)
                 metrics["holdout_exact_match_by_terms"] = {str(count): score for count, score in by_terms.items()}
-                print(seq2seq.by_terms_line("Held out by number of terms", by_terms, unseen.term_counts))
+                print(questions.by_terms_line("Held out by number of terms", by_terms, unseen.term_counts))
 
         if args.ask:
             asked = space.parse(args.ask)

@@ -12,6 +12,7 @@ import numpy as np
 from keras import layers
 
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
+from common.questions import ENCODINGS
 
 
 def addition_lstm(n_numbers: int = 2, units: int = 10, two_layer: bool = False) -> keras.Model:
@@ -57,8 +58,6 @@ def addition_mlp(n_numbers: int = 2) -> keras.Model:
     return model
 
 
-SEQ2SEQ_ENCODINGS = ("onehot", "integer")
-"""How a seq2seq model reads characters: one-hot vectors (the tutorial's), or indices into an Embedding."""
 EMBED_DIM = 16
 
 
@@ -101,8 +100,8 @@ def _check_seq2seq(in_length: int, out_length: int, n_chars: int, encoder_units:
     for name, value in [("in_length", in_length), ("out_length", out_length), ("n_chars", n_chars),
                         ("encoder_units", encoder_units), ("decoder_units", decoder_units)]:
         require_positive_int(name, value)
-    if encoding not in SEQ2SEQ_ENCODINGS:
-        raise MisuseError(f"encoding must be one of {SEQ2SEQ_ENCODINGS}, got {encoding!r}")
+    if encoding not in ENCODINGS:
+        raise MisuseError(f"encoding must be one of {ENCODINGS}, got {encoding!r}")
 
 
 def _characters(length: int, n_chars: int, encoding: str) -> keras.KerasTensor:

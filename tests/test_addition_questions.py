@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from common import models, questions, seq2seq, sums
+from common import models, questions, sums
 from common.runtime.run import seed_everything
 from conftest import extended
 
@@ -33,14 +33,14 @@ def test_every_answer_fits_its_width_and_round_trips_through_the_encoding(terms,
     assert all(low <= r <= high for r in drawn.results)
     alphabet = questions.alphabet(ops)
     answers = questions.format_answers(drawn, questions.answer_width(terms, largest, ops))
-    vectors = seq2seq.encode_text(answers, alphabet, "onehot")
-    decoded = seq2seq.integer_decode(vectors.argmax(axis=-1), alphabet)
+    vectors = questions.encode_text(answers, alphabet, "onehot")
+    decoded = questions.integer_decode(vectors.argmax(axis=-1), alphabet)
     assert [int(a) for a in decoded] == drawn.results
     if "-" in ops and terms > 1:
         assert min(drawn.results) < 0
     texts = questions.format_questions(drawn, questions.question_width(terms, largest))
-    for kind in seq2seq.ENCODINGS:
-        assert seq2seq.encode_text(texts, alphabet, kind).shape[:2] == (400, len(texts[0]))
+    for kind in questions.ENCODINGS:
+        assert questions.encode_text(texts, alphabet, kind).shape[:2] == (400, len(texts[0]))
 
 
 def test_reverse_reverses_the_padded_question():
@@ -75,7 +75,7 @@ def test_the_split_is_by_operand_tuple_so_order_matters_and_it_scales_to_any_spa
     lambda: questions.check_ops("+/"), lambda: questions.check_ops("++"),
     lambda: questions.result_bounds(0, 10, "+"), lambda: questions.QuestionSpace(2, 10, "+", 1.0),
     lambda: questions.random_questions(5, 2, 10, "+", random.Random(0), from_held_out=True),
-    lambda: seq2seq.encode_text(["1+2"], "0123456789+ ", "binary"),
+    lambda: questions.encode_text(["1+2"], "0123456789+ ", "binary"),
     lambda: models.seq2seq_repeat(5, 2, 12, encoding="binary"),
     lambda: models.seq2seq_feedback(0, 2, 12),
 ])
@@ -86,9 +86,9 @@ def test_bad_arguments_are_refused(call):
 
 def test_masked_inputs_zero_or_index_the_padding():
     alphabet = questions.alphabet("+")
-    onehot = seq2seq.encode_text([" 3+10"], alphabet, "onehot", zero_pad=True)
+    onehot = questions.encode_text([" 3+10"], alphabet, "onehot", zero_pad=True)
     assert onehot[0, 0].sum() == 0 and onehot[0, 1:].sum(axis=-1).tolist() == [1, 1, 1, 1]
-    assert seq2seq.encode_text([" 3+10"], alphabet, "integer").tolist() == [[0, 4, 11, 2, 1]]
+    assert questions.encode_text([" 3+10"], alphabet, "integer").tolist() == [[0, 4, 11, 2, 1]]
 
 
 @pytest.mark.parametrize("kind, mask", [pytest.param("onehot", False, marks=extended), ("integer", True)])
@@ -96,14 +96,14 @@ def test_the_feedback_decoder_is_causal_so_greedy_decoding_is_exact(kind, mask):
     seed_everything(0)
     alphabet = questions.alphabet("+")
     model = models.seq2seq_feedback(5, 3, len(alphabet), 16, encoding=kind, mask=mask)
-    drawn = seq2seq.encode_text([" 3+10", "99+99"], alphabet, kind, zero_pad=mask)
-    first = seq2seq.training_inputs(drawn, [" 13", "198"], alphabet, kind, "feedback")
-    second = seq2seq.training_inputs(drawn, [" 77", "111"], alphabet, kind, "feedback")
+    drawn = questions.encode_text([" 3+10", "99+99"], alphabet, kind, zero_pad=mask)
+    first = questions.training_inputs(drawn, [" 13", "198"], alphabet, kind, "feedback")
+    second = questions.training_inputs(drawn, [" 77", "111"], alphabet, kind, "feedback")
     # The fed-back characters differ only at the last step, so only its outputs may differ.
     a, b = model.predict(first, verbose=0), model.predict(second, verbose=0)
     np.testing.assert_allclose(a[:, :2], b[:, :2], rtol=1e-5, atol=1e-7)
     assert not np.allclose(a[:, 2], b[:, 2])
     # Greedy answers are fixed points: fed back in one pass, the model predicts them again.
-    greedy = seq2seq.answer(model, drawn, 3, alphabet, kind, "feedback")
-    again = model.predict(seq2seq.training_inputs(drawn, greedy, alphabet, kind, "feedback"), verbose=0)
-    assert seq2seq.integer_decode(again.argmax(axis=-1), alphabet) == greedy
+    greedy = questions.answer(model, drawn, 3, alphabet, kind, "feedback")
+    again = model.predict(questions.training_inputs(drawn, greedy, alphabet, kind, "feedback"), verbose=0)
+    assert questions.integer_decode(again.argmax(axis=-1), alphabet) == greedy

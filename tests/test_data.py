@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common import binary, echo, memory, questions, seq2seq, sums
+from common import binary, echo, memory, questions, sums
 from conftest import tutorial_framing
 
 ECHO_SEQUENCE = [86, 81, 88, 1, 23, 78, 64, 7, 99, 23, 2, 36, 73, 26, 27, 33, 24, 51, 73, 64,
@@ -22,10 +22,10 @@ def test_seed_1_worked_example_of_the_seq2seq_tutorial():
     answers = [str(total).rjust(questions.answer_width(2, 10, "+")) for total in totals]
     assert (texts, answers) == ([" 3+10"], ["13"])
     alphabet = "0123456789+ "
-    x_int, y_int = seq2seq.integer_encode(texts, alphabet), seq2seq.integer_encode(answers, alphabet)
+    x_int, y_int = questions.integer_encode(texts, alphabet), questions.integer_encode(answers, alphabet)
     assert x_int.tolist() == [[11, 3, 10, 1, 0]] and y_int.tolist() == [[1, 3]]
-    x_hot = seq2seq.encode_text(texts, alphabet, "onehot").astype(int).tolist()
-    y_hot = seq2seq.encode_text(answers, alphabet, "onehot").astype(int).tolist()
+    x_hot = questions.encode_text(texts, alphabet, "onehot").astype(int).tolist()
+    y_hot = questions.encode_text(answers, alphabet, "onehot").astype(int).tolist()
     assert x_hot == [[[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
                       [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
                       [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0],

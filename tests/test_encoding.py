@@ -5,23 +5,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common import binary, echo, questions, seq2seq, sums
+from common import binary, echo, questions, sums
 
 ALPHABET = questions.alphabet("+-*")
 
 
 @given(st.lists(st.text(alphabet=ALPHABET, min_size=4, max_size=4), min_size=1, max_size=20))
 def test_integer_encoding_round_trips(strings):
-    indices = seq2seq.integer_encode(strings, ALPHABET)
+    indices = questions.integer_encode(strings, ALPHABET)
     assert indices.shape == (len(strings), 4)
-    assert seq2seq.integer_decode(indices, ALPHABET) == strings
+    assert questions.integer_decode(indices, ALPHABET) == strings
 
 
 @given(st.lists(st.text(alphabet=ALPHABET, min_size=3, max_size=3), min_size=1, max_size=10))
 def test_one_hot_strings_round_trip(strings):
-    vectors = seq2seq.encode_text(strings, ALPHABET, "onehot")
+    vectors = questions.encode_text(strings, ALPHABET, "onehot")
     assert vectors.sum(axis=-1).tolist() == [[1.0] * 3] * len(strings)
-    assert seq2seq.integer_decode(vectors.argmax(axis=-1), ALPHABET) == strings
+    assert questions.integer_decode(vectors.argmax(axis=-1), ALPHABET) == strings
 
 
 @given(st.integers(2, 200).flatmap(lambda w: st.tuples(st.just(w), st.lists(st.integers(0, w - 1), min_size=1))))
@@ -66,11 +66,11 @@ def test_invert_scaled_undoes_the_scaling(n_numbers, largest, draw):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: seq2seq.integer_encode(["1x"], ALPHABET), "'x'"),
-    (lambda: seq2seq.integer_encode(["12", "1"], ALPHABET), "length"),
-    (lambda: seq2seq.integer_encode([], ALPHABET), "empty"),
-    (lambda: seq2seq.integer_encode(["1"], "11"), "distinct"),
-    (lambda: seq2seq.integer_decode(np.array([[0, 15]]), ALPHABET), "index 15"),
+    (lambda: questions.integer_encode(["1x"], ALPHABET), "'x'"),
+    (lambda: questions.integer_encode(["12", "1"], ALPHABET), "length"),
+    (lambda: questions.integer_encode([], ALPHABET), "empty"),
+    (lambda: questions.integer_encode(["1"], "11"), "distinct"),
+    (lambda: questions.integer_decode(np.array([[0, 15]]), ALPHABET), "index 15"),
     (lambda: echo.encode(echo.EchoTask(), [0, 100]), "0..99"),
     (lambda: echo.encode(echo.EchoTask(), [-1]), "0..99"),
     (lambda: binary.to_bits(256, 8), "256"),

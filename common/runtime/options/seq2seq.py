@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from common import questions, seq2seq
+from common import questions
 from common.checks import MisuseError
 from common.questions import QuestionSpace
 from common.runtime import cli, resources
@@ -53,9 +53,9 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
     model.add_argument("--units", type=cli.positive_int, default=units, help="encoder LSTM units")
     model.add_argument("--decoder-units", type=cli.positive_int, default=decoder_units,
                        help="decoder LSTM units (repeat decoder; feedback uses --units)")
-    model.add_argument("--decoder", choices=seq2seq.DECODERS, default="repeat",
+    model.add_argument("--decoder", choices=questions.DECODERS, default="repeat",
                        help="repeat: the tutorial's RepeatVector; feedback: fed its previous character")
-    model.add_argument("--encoding", choices=seq2seq.ENCODINGS, default="onehot",
+    model.add_argument("--encoding", choices=questions.ENCODINGS, default="onehot",
                        help="onehot: the tutorial's; integer: character indices through an Embedding")
     model.add_argument("--mask", action="store_true", help="mask the padding of the questions")
     model.add_argument("--reverse", action="store_true", help="feed each question reversed")
