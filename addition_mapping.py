@@ -47,10 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         next_epoch = functools.partial(fresh_examples, args, rng)  # called once per epoch for fresh data
 
         # Model: LSTM(10) -> Dense(1), mean squared error, Adam (--two-layer: LSTM(6) -> LSTM(6) -> Dense(1)).
-        model = run.model(models.addition_lstm(args.terms, args.units, args.two_layer))
+        model = run.loaded_or(models.addition_lstm(args.terms, args.units, args.two_layer))
 
-        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, as its one
-        # model.fit per epoch does.
+        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, in order. The
+        # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
+        # --loop plain runs), made many epochs per compiled call.
         if run.training:
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)

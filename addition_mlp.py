@@ -46,10 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         next_epoch = functools.partial(fresh_examples, args, rng)  # called once per epoch for fresh data
 
         # Model: Dense(4) -> Dense(2) -> Dense(1), all linear, mean squared error, Adam.
-        model = run.model(models.addition_mlp(args.terms))
+        model = run.loaded_or(models.addition_mlp(args.terms))
 
-        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, as its one
-        # model.fit per epoch does.
+        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, in order. The
+        # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
+        # --loop plain runs), made many epochs per compiled call.
         if run.training:
             run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        progress=not args.quiet, loop=args.loop))

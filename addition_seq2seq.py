@@ -86,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             built = models.seq2seq_feedback(space.question_width, space.answer_width, len(space.alphabet),
                                             args.units, args.encoding, args.mask)
-        model = run.model(built)
+        model = run.loaded_or(built)
 
-        # Train: the tutorial's epochs of fresh questions, in batches of --batch-size, as its one
-        # model.fit per epoch does.
+        # Train: the tutorial's epochs of fresh questions, in batches of --batch-size, in order. The
+        # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
+        # --loop plain runs), made many epochs per compiled call.
         if run.training:
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             built = models.serial_adder(args.units, args.serial_loss, args.learning_rate, args.recurrent_dropout)
         else:
             built = models.binary_adder(2 * bits, bits + 1, args.units, args.dropout, args.learning_rate)
-        model = run.model(built)
+        model = run.loaded_or(built)
 
         # Train: the tutorial's one fit() over every pair, in shuffled batches (128 pairs; serial: 32
         # sequences); or, beyond 10 bits, a stream of fresh pairs each epoch. --until-exact stops at

@@ -50,13 +50,15 @@ def main(argv: list[str] | None = None) -> int:
 
         # Model: a stateful LSTM(20) of fixed batch shape -> TimeDistributed softmax, one output per
         # step (--mask puts a Masking layer in front, --encoding linear a Dense(1) regression behind).
-        model = run.model(models.echo_full(args.batch_size, task.n_in, task.width, args.units,
+        model = run.loaded_or(models.echo_full(args.batch_size, task.n_in, task.width, args.units,
                                            stateful=not args.stateless,
                                            mask_value=task.pad_value if task.mask else None,
                                            linear=task.encoding == "linear"))
 
         # Train: each epoch one fresh sequence, its windows in order in batches of 7, then the
-        # state reset, as the tutorial's model.fit(...); model.reset_states() does.
+        # state reset. The updates are exactly those of the tutorial's model.fit(...);
+        # model.reset_states() (training.tutorial_loop, which --loop plain runs), made many epochs
+        # per compiled call.
         if run.training:
             run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        reset_after=reset_after,

@@ -73,10 +73,11 @@ def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask,
     else:
         built = models.memory_full_bptt(task.steps, task.width, args.units, args.formulation == "long-lag",
                                         args.last_step_share, args.memory_units, args.shortcut)
-    model = run.model(built, summary=first)
+    model = run.loaded_or(built, summary=first)
 
-    # Train: sequence 1 then sequence 2 each epoch, the state reset after each, as the tutorial's
-    # model.fit(...); model.reset_states() does.
+    # Train: sequence 1 then sequence 2 each epoch, the state reset after each. The updates are
+    # exactly those of the tutorial's model.fit(...); model.reset_states() (training.tutorial_loop,
+    # which --loop plain runs), made many epochs per compiled call.
     history = None
     if run.training:
         history = training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,

@@ -164,5 +164,5 @@ def window_row(expected: np.ndarray, predicted: np.ndarray) -> str:
         raise MisuseError(f"expected and predicted must be equal 1-D shapes, got {expected.shape} and {predicted.shape}")
     real = expected >= 0
     if real.all():
-        return "Expected: %s Predicted %s" % ([int(v) for v in expected], [int(v) for v in predicted])
+        return "Expected: %s Predicted %s" % (expected.tolist(), predicted.tolist())
     return "Expected: %s Predicted %s" % (_shown(expected, real), _shown(predicted, real))

@@ -2,11 +2,11 @@
 
 Every setting has been checked by then (`common/runtime/options/`); `--dry-run` stops the run here.
 The script does its own work in its tutorial's order (data, model, training, evaluation) and tells
-the run three things as it goes: the model it built (`run.model`), the training history
-(`run.trained`), and the metrics it measured (`run.finish`); it prints its own table and, with
-`summary_line`, the figures over the whole evaluation set. The run seeds everything when it
-starts, swaps in the `--load` model, prints the model's summary and the training time, and writes
-`--json`, `--plot`, `--tensorboard` and `--save` all or nothing at the end.
+the run three things as it goes: the model it built (`run.loaded_or`, which returns the `--load`
+model instead when there is one), the training history (`run.trained`), and the metrics it
+measured (`run.finish`); it prints its own table and, with `summary_line`, the figures over the
+whole evaluation set. The run seeds everything when it starts, prints the model's summary and the
+training time, and writes `--json`, `--plot`, `--tensorboard` and `--save` all or nothing at the end.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Run:
         """Whether this run trains its model (it does unless `--load` gave one)."""
         return self.args.load is None
 
-    def model(self, built: keras.Model, summary: bool = True) -> keras.Model:
+    def loaded_or(self, built: keras.Model, summary: bool = True) -> keras.Model:
         """The model to train and evaluate: `built`, or the `--load` model of the same shapes.
 
         The summary of a model about to be trained is printed unless `--quiet` (or `summary`
