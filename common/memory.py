@@ -1,4 +1,4 @@
-"""The memory demo's task: its two sequences, their layouts for training, and how predictions score.
+"""The memory demo's task: its two sequences, their layouts for training, how predictions score, its rows.
 
 Two sequences that differ only in their first and last items (`3,0,1,2,3` and `4,0,1,2,4`): the
 last step (2 -> 3 or 2 -> 4) can only be predicted by remembering the first. The tutorial feeds

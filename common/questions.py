@@ -1,8 +1,10 @@
-"""The sequence-to-sequence addition's questions as text: drawn, evaluated, held out, written and read.
+"""The sequence-to-sequence addition's questions as text: drawn, evaluated, held out, written and
+read; then encoded for the models, and the models' answers read back and scored (the last section).
 
-Nothing here knows about models, so questions can be drawn, checked and typed (`--ask`) without
-Keras. The tutorial adds two numbers; its readers asked for more terms, a number of terms that
-varies, other operators, brackets, and a test of memorisation (questions held out of training).
+Nothing here imports Keras (a model is only called), so questions can be drawn, checked and typed
+(`--ask`) without it. The tutorial adds two numbers; its readers asked for more terms, a number of
+terms that varies, other operators, brackets, and a test of memorisation (questions held out of
+training).
 
 Whatever the tutorial and its first extensions could ask (a fixed number of terms, no brackets) is
 drawn exactly as before, so seeds keep their questions: per question one `randint(1, largest)` per
