@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         # Train: the tutorial's epochs of fresh questions, in batches of --batch-size, in order. The
         # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
         # --loop plain runs), made many epochs per compiled call.
-        if run.training:
+        if run.training:  # no --load model given
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
             run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,

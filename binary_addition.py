@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         # sequences); or, beyond 10 bits, a stream of fresh pairs each epoch. --until-exact stops at
         # the first epoch after which every pair is right.
         until = binary_fit.UntilExact(x, y, seed=args.seed) if args.until_exact else None
-        if run.training:
+        if run.training:  # no --load model given
             if args.diagram:
                 plotting.draw_model(model, args.diagram)
             callbacks = [until] if until else []

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         # state reset. The updates are exactly those of the tutorial's model.fit(...);
         # model.reset_states() (training.tutorial_loop, which --loop plain runs), made many epochs
         # per compiled call.
-        if run.training:
+        if run.training:  # no --load model given
             run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        reset_after=reset_after,
                                        metric="categorical" if task.encoding == "onehot" else None,

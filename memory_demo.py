@@ -79,7 +79,7 @@ def train_and_score(run: Run, args: argparse.Namespace, task: memory.MemoryTask,
     # exactly those of the tutorial's model.fit(...); model.reset_states() (training.tutorial_loop,
     # which --loop plain runs), made many epochs per compiled call.
     history = None
-    if run.training:
+    if run.training:  # no --load model given
         history = training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                  reset_after=reset_after, progress=not args.quiet, loop=args.loop)
         run.trained(history)
