@@ -15,7 +15,8 @@ one `randrange` over the question's placements after its operators.
 A placement is a way to bracket the numbers without waste: each pair encloses at least two numbers,
 never the whole question, and no pair is doubled; pairs may nest or stand side by side. The
 question without brackets is one of them, and so is every binary way of combining the numbers,
-which makes the answers' extremes computable exactly (`result_bounds`).
+which makes the answers' extremes computable exactly (`result_bounds`). How placements are counted,
+numbered and checked: `common/brackets.py`.
 
 Held out (`--holdout`): a salted hash of each question's number in the space decides, so a question
 is on the same side wherever it appears. Without brackets the hashed unit is the operand tuple (were
@@ -24,7 +25,6 @@ these numbers ever seen?); with brackets it is the whole question, placement inc
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 import re
@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 
 import numpy as np
 
+from common.brackets import (Brackets, bracket_bounds, canonical, ends_by_start, group_items, placement_at,
+                             placement_count, placement_problem, placement_rank, placements)
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 
 if TYPE_CHECKING:
@@ -54,9 +56,6 @@ limit, and no such model would train on this machine anyway."""
 
 Terms = tuple[int, int]
 """The fewest and the most numbers a question holds."""
-Brackets = tuple[tuple[int, int], ...]
-"""One question's bracket pairs, each as the first and last term it encloses (counted from 0),
-sorted by first term, outer pairs before the pairs they enclose."""
 
 _MASK = 2**64 - 1
 
@@ -125,128 +124,6 @@ def _check_space(terms: int | Terms, largest: int, ops: str, brackets: bool) -> 
     return span
 
 
-# Bracket placements: the trees over a question's terms whose inner nodes have 2 or more children.
-
-@functools.lru_cache(maxsize=None)
-def _placement_tables(terms: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Counts up to `terms` terms: `groups[n]`, the ways to structure a group of n terms (the whole
-    question, or the inside of a pair): two or more items, each a single term or a bracketed group;
-    `runs[n]`, the ways to lay n terms out as one or more such items (`runs[0]` = 1: nothing left)."""
-    groups, runs = [0, 1], [1, 1]
-    for size in range(2, terms + 1):
-        groups.append(sum(groups[part] * runs[size - part] for part in range(1, size)))
-        runs.append(sum(groups[part] * runs[size - part] for part in range(1, size + 1)))
-    return tuple(groups), tuple(runs)
-
-
-def placement_count(terms: int) -> int:
-    """How many bracket placements a question of `terms` numbers can have, no brackets included."""
-    require_positive_int("terms", terms)
-    return _placement_tables(terms)[0][terms]
-
-
-def _canonical(pairs: list[tuple[int, int]]) -> Brackets:
-    return tuple(sorted(pairs, key=lambda pair: (pair[0], -pair[1])))
-
-
-def _unrank_group(index: int, first: int, size: int, tables: tuple[tuple[int, ...], tuple[int, ...]],
-                  pairs: list[tuple[int, int]]) -> None:
-    """Add the pairs inside the group of `size` terms from `first` that has number `index`.
-
-    A group's index counts its items left to right, mixed-radix: the first item's size, that item's
-    own index, then the rest's index, as `_rank_group` computes it. An index below `groups[size]`
-    never makes one item of the whole group: those come last, after every split into two or more.
-    """
-    groups, runs = tables
-    position, remaining = first, size
-    while remaining:
-        part = 1
-        while index >= groups[part] * runs[remaining - part]:
-            index -= groups[part] * runs[remaining - part]
-            part += 1
-        item, index = divmod(index, runs[remaining - part])
-        if part > 1:
-            pairs.append((position, position + part - 1))
-            _unrank_group(item, position, part, tables, pairs)
-        position, remaining = position + part, remaining - part
-
-
-def _ends_by_start(brackets: Brackets) -> dict[int, list[int]]:
-    """For each first term, the last terms of the pairs opening there, widest first."""
-    ends: dict[int, list[int]] = {}
-    for first, last in sorted(brackets, key=lambda pair: -pair[1]):
-        ends.setdefault(first, []).append(last)
-    return ends
-
-
-def _items(first: int, last: int, ends: dict[int, list[int]]) -> list[tuple[int, int]]:
-    """The items of the group over terms first..last, left to right: single terms and the
-    outermost pairs inside it (never the group's own pair), as (first, last) spans."""
-    items, term = [], first
-    while term <= last:
-        end = next((end for end in ends.get(term, ()) if end <= last and (term, end) != (first, last)), term)
-        items.append((term, end))
-        term = end + 1
-    return items
-
-
-def _rank_group(first: int, last: int, ends: dict[int, list[int]],
-                tables: tuple[tuple[int, ...], tuple[int, ...]]) -> int:
-    """The index `_unrank_group` turns back into the pairs inside the group over first..last."""
-    groups, runs = tables
-    rank, remaining = 0, last - first + 1
-    for start, end in _items(first, last, ends):
-        part = end - start + 1
-        rank += sum(groups[smaller] * runs[remaining - smaller] for smaller in range(1, part))
-        if part > 1:
-            rank += _rank_group(start, end, ends, tables) * runs[remaining - part]
-        remaining -= part
-    return rank
-
-
-def _placement(index: int, terms: int) -> Brackets:
-    pairs: list[tuple[int, int]] = []
-    if terms > 1:
-        _unrank_group(index, 0, terms, _placement_tables(terms), pairs)
-    return _canonical(pairs)
-
-
-def _placement_rank(brackets: Brackets, terms: int) -> int:
-    return _rank_group(0, terms - 1, _ends_by_start(brackets), _placement_tables(terms))
-
-
-def placements(terms: int) -> list[Brackets]:
-    """Every bracket placement of a question of `terms` numbers, in the order the hash ranks them."""
-    return [_placement(index, terms) for index in range(placement_count(terms))]
-
-
-def _plain_text(operands: list[int], operators: list[str], first: int, last: int) -> str:
-    return str(operands[first]) + "".join(op + str(v) for op, v in zip(operators[first:last], operands[first + 1:last + 1]))
-
-
-def _placement_problem(brackets: Brackets | list[tuple[int, int]], operands: list[int],
-                       operators: list[str]) -> str | None:
-    """What makes `brackets` a placement the generator never writes, in words; None if nothing."""
-    terms, seen = len(operands), set()
-    enclosing: list[int] = []
-    for first, last in _canonical(list(brackets)):
-        if not 0 <= first <= last < terms:
-            return f"brackets around terms {first}..{last} of a question of {terms} numbers"
-        if first == last:
-            return f"brackets around the single number {operands[first]}"
-        if (first, last) == (0, terms - 1):
-            return "brackets around the whole question"
-        if (first, last) in seen:
-            return f"doubled brackets around {_plain_text(operands, operators, first, last)}"
-        while enclosing and enclosing[-1] < first:
-            enclosing.pop()
-        if enclosing and last > enclosing[-1]:
-            return f"crossing brackets around {_plain_text(operands, operators, first, last)}"
-        enclosing.append(last)
-        seen.add((first, last))
-    return None
-
-
 # Values and widths.
 
 def _flat_value(values: list[int], operators: list[str]) -> int:
@@ -275,13 +152,13 @@ def evaluate(operands: list[int], operators: list[str], brackets: Brackets = ())
                           f"got {len(operators)}")
     if not brackets:  # the tutorial's questions, and every one of its first extensions
         return _flat_value(operands, operators)
-    problem = _placement_problem(brackets, operands, operators)
+    problem = placement_problem(brackets, operands, operators)
     if problem:
         raise MisuseError(problem)
-    ends = _ends_by_start(brackets)
+    ends = ends_by_start(brackets)
 
     def group_value(first: int, last: int) -> int:
-        items = _items(first, last, ends)
+        items = group_items(first, last, ends)
         values = [operands[start] if start == end else group_value(start, end) for start, end in items]
         return _flat_value(values, [operators[end] for _, end in items[:-1]])
 
@@ -297,34 +174,11 @@ def _flat_bounds(terms: int, largest: int, ops: str) -> tuple[int, int]:
     return low, most(terms)
 
 
-def _combined_bounds(left: tuple[int, int], right: tuple[int, int], op: str) -> tuple[int, int]:
-    """The extremes of `x op y` for x and y anywhere within their bounds: each operation is monotone
-    in each side, or (for `*`) takes its extremes at the corners."""
-    if op == "+":
-        return left[0] + right[0], left[1] + right[1]
-    if op == "-":
-        return left[0] - right[1], left[1] - right[0]
-    corners = [x * y for x in left for y in right]
-    return min(corners), max(corners)
-
-
-def _bracket_bounds(most_terms: int, largest: int, ops: str) -> list[tuple[int, int]]:
-    """The true extremes of a bracketed question of each number of terms (index 0 unused): the
-    placements include every binary way of combining the numbers, and the two sides of the last
-    operation are drawn independently, so the extremes combine the sides' extremes."""
-    bounds = [(0, 0), (1, largest)]
-    for terms in range(2, most_terms + 1):
-        candidates = [_combined_bounds(bounds[split], bounds[terms - split], op)
-                      for split in range(1, terms) for op in ops]
-        bounds.append((min(low for low, _ in candidates), max(high for _, high in candidates)))
-    return bounds
-
-
 def result_bounds(terms: int | Terms, largest: int, ops: str, brackets: bool = False) -> tuple[int, int]:
     """Bounds on the value of any question of the space: every answer lies within them (with
     brackets they are the true extremes)."""
     fewest, most = _check_space(terms, largest, ops, brackets)
-    bracketed = _bracket_bounds(most, largest, ops) if brackets else None
+    bracketed = bracket_bounds(most, largest, ops) if brackets else None
     bounds = [bracketed[count] if bracketed else _flat_bounds(count, largest, ops)
               for count in range(fewest, most + 1)]
     return min(low for low, _ in bounds), max(high for _, high in bounds)
@@ -385,7 +239,7 @@ def _unit_number(operands: list[int], operators: list[str], brackets: Brackets, 
     if bracketed:
         for op in operators:
             within = within * len(ops) + ops.index(op)
-        within = within * placement_count(terms) + _placement_rank(brackets, terms)
+        within = within * placement_count(terms) + placement_rank(brackets, terms)
     return (rank + within) & _MASK
 
 
@@ -452,7 +306,7 @@ def random_questions(n: int, terms: int | Terms, largest: int, ops: str, rng: ra
         operands = [rng.randint(1, largest) for _ in range(count)]
         operators = [rng.choice(ops) for _ in range(count - 1)] if len(ops) > 1 else [ops] * (count - 1)
         choices = placement_count(count) if brackets else 1
-        placement = _placement(rng.randrange(choices), count) if choices > 1 else ()
+        placement = placement_at(rng.randrange(choices), count) if choices > 1 else ()
         if holdout and _held(_unit_number(operands, operators, placement, fewest, largest, ops, brackets),
                              holdout, salt) != from_held_out:
             continue
@@ -603,13 +457,13 @@ def _parse_into(questions: Questions, text: str, span: Terms, largest: int, ops:
     if not span[0] <= len(operands) <= span[1]:
         _refuse(text, f"too {'many' if len(operands) > span[1] else 'few'} numbers ({len(operands)}); "
                       f"the model was trained on {format_terms(span)}")
-    problem = _placement_problem(pairs, operands, operators)
+    problem = placement_problem(pairs, operands, operators)
     if problem:
         _refuse(text, problem)
     for value in operands:
         if not 1 <= value <= largest:
             _refuse(text, f"{value} is outside the trained range 1..{largest}")
-    questions.add(operands, operators, _canonical(pairs))
+    questions.add(operands, operators, canonical(pairs))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def texts_of(drawn: Questions, width: int) -> list[str]:
     return [text.strip() for text in questions.format_questions(drawn, width)]
 
 
-def test_the_module_imports_no_backend_and_of_the_suite_only_its_checks():
+def test_the_module_imports_no_backend_and_of_the_suite_only_its_checks_and_brackets():
     tree = ast.parse(Path(questions.__file__).read_text())
     # Imports for type hints alone (under `if TYPE_CHECKING:`) never run.
     hints_only = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
@@ -45,7 +45,7 @@ def test_the_module_imports_no_backend_and_of_the_suite_only_its_checks():
     imported |= {f"{node.module}.{alias.name}" if node.module == "common" else node.module
                  for node in running if isinstance(node, ast.ImportFrom) for alias in node.names}
     assert not {name for name in imported if name.split(".")[0] in ("keras", "tensorflow", "jax")}
-    assert {name for name in imported if name.split(".")[0] == "common"} <= {"common.checks"}
+    assert {name for name in imported if name.split(".")[0] == "common"} <= {"common.checks", "common.brackets"}
 
 
 # The draws of a fixed number of terms without brackets, recorded before the extensions existed.

@@ -11,7 +11,7 @@ import pytest
 import common
 from conftest import ROOT, run_python
 
-KERAS_FREE = ["common.checks", "common.sums", "common.echo", "common.questions", "common.binary"]
+KERAS_FREE = ["common.checks", "common.sums", "common.echo", "common.questions", "common.brackets", "common.binary"]
 """The modules whose job needs no Keras: data, encoders, scoring, the printed rows."""
 
 
