@@ -216,8 +216,7 @@ def bits_row(bits: np.ndarray) -> str:
     bits = np.asarray(bits).astype(np.int64)
     if bits.ndim != 1 or bits.size == 0 or not np.isin(bits, (0, 1)).all():
         raise MisuseError(f"bits must be a non-empty 1-D array of 0s and 1s, got {bits!r}")
-    value = int((bits << np.arange(bits.size)[::-1]).sum())
-    return "[%s]: %d" % (" ".join(str(b) for b in bits), value)
+    return "[%s]: %d" % (" ".join(str(b) for b in bits), int(from_bits(bits)))
 
 
 def pair_rows(a: int, b: int, bits: int, predicted: np.ndarray) -> str:

@@ -602,7 +602,7 @@ def _check_indices(indices: np.ndarray, width: int) -> None:
         raise MisuseError(f"indices must be integers, got dtype {indices.dtype}")
     if indices.size and (indices.min() < 0 or indices.max() >= width):
         bad = indices[(indices < 0) | (indices >= width)].flat[0]
-        raise MisuseError(f"index {bad} is outside the one-hot width {width} (allowed 0..{width - 1})")
+        raise MisuseError(f"index {bad} is outside the alphabet of {width} characters (allowed 0..{width - 1})")
 
 
 def encode_text(strings: Sequence[str], alphabet: str, kind: str, zero_pad: bool = False) -> np.ndarray:
