@@ -7,6 +7,7 @@ kills a real process from outside.
 
 import contextlib
 import functools
+import gc
 import io
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,7 @@ import echo_full
 import echo_partial
 import memory_demo
 from common import memory, models, training
-from common.runtime import cli, outputs, resources
+from common.runtime import cli, interrupts, outputs, resources
 from common.runtime.options import memory_demo as memory_options
 from conftest import BACKEND, ROOT, also_on_jax, extended
 
@@ -148,6 +150,106 @@ def test_a_real_process_killed_while_training_leaves_no_output(tmp_path):
     _, err = process.communicate(timeout=300)
     assert process.returncode == status, err
     assert err.strip().splitlines()[-1].endswith(signal.Signals(signum).name)
+    assert files_under(tmp_path) == set()
+
+
+def _raised_where_python_drops_exceptions(where: str, signum: int) -> None:
+    """Deliver `signum` while Python runs a gc callback, a `__del__` or a weakref callback: the
+    handler raises there, and Python prints the exception as "Exception ignored" and drops it."""
+
+    def deliver(*_):
+        signal.raise_signal(signum)  # the handler runs before this call returns, inside the callback
+
+    if where == "a gc callback":
+        callback = lambda phase, info: deliver() if phase == "start" else None  # noqa: E731
+        gc.callbacks.append(callback)
+        try:
+            gc.collect(0)  # the youngest generation: as prompt as a full collection, and quick
+        finally:
+            gc.callbacks.remove(callback)
+    elif where == "__del__":
+        type("Finalised", (), {"__del__": deliver})()
+    else:
+        referent = type("Referent", (), {})()
+        reference = weakref.ref(referent, deliver)  # noqa: F841 (kept alive until the referent goes)
+        del referent
+
+
+DROPPED_AT = ["a gc callback", "__del__", "a weakref callback"]
+
+
+@pytest.mark.parametrize("where", DROPPED_AT)
+def test_a_signal_raised_where_python_drops_exceptions_is_never_lost(where):
+    """Many times over, in the three places where Python drops an exception: each signal still
+    stops the Python code that runs on, within a second (the next moment the watcher thread runs)."""
+    for attempt in range(100):
+        signum = (signal.SIGINT, signal.SIGTERM)[attempt % 2]
+        with contextlib.redirect_stderr(io.StringIO()) as err, pytest.raises(interrupts.Interrupted) as stop:
+            with interrupts.handled():
+                _raised_where_python_drops_exceptions(where, signum)
+                deadline = time.monotonic() + 1
+                while time.monotonic() < deadline:  # the rest of the run: the signal must stop it here
+                    pass
+                pytest.fail(f"the signal was lost at attempt {attempt}")
+        assert stop.value.signum == signum
+        assert "Exception ignored" not in err.getvalue()
+
+
+@pytest.mark.parametrize("where", DROPPED_AT)
+@pytest.mark.parametrize("signal_name", SIGNALS)
+def test_a_run_whose_signal_python_dropped_still_stops_and_leaves_no_output(where, signal_name, tmp_path,
+                                                                           monkeypatch):
+    signum, status = SIGNALS[signal_name]
+    train = training.train
+
+    def train_after_a_dropped_signal(*args, **kwargs):
+        _raised_where_python_drops_exceptions(where, signum)
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", train_after_a_dropped_signal)
+    code, _, err = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *output_flags(tmp_path)])
+    assert code == status and err.strip().splitlines()[-1].endswith(signal.Signals(signum).name)
+    assert files_under(tmp_path) == set()
+
+
+def test_a_signal_some_code_caught_and_dropped_still_leaves_no_output(tmp_path, monkeypatch):
+    """Code that catches every exception can drop the signal: no output is written after one."""
+    train = training.train
+
+    def train_dropping_a_signal(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except BaseException:  # noqa: BLE001 (what careless library code does)
+            pass
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", train_dropping_a_signal)
+    code, _, _ = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *output_flags(tmp_path)])
+    assert code == 143
+    assert files_under(tmp_path) == set()
+
+
+def test_a_second_signal_stops_the_process_at_once(tmp_path):
+    """The first signal is raised between two backend calls; while a long call runs, the main thread
+    cannot act on it. A second one ends the process at once, leaving no output."""
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    # Long sequences, so that each compiled call of the training loop takes many seconds.
+    process = subprocess.Popen([sys.executable, str(ROOT / "memory_demo.py"), "--formulation", "long-lag",
+                                "--lag", "300", "--epochs", "100000", *map(str, output_flags(tmp_path))],
+                               cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if "Non-trainable params" in line:
+            break
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    second = time.monotonic()
+    _, err = process.communicate(timeout=300)
+    stopped_after = time.monotonic() - second
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1].endswith("SIGINT")
+    assert stopped_after < 5, f"the second SIGINT took {stopped_after:.1f} s to stop the run"
     assert files_under(tmp_path) == set()
 
 

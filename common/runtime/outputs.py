@@ -119,20 +119,28 @@ def write_outputs(args: Any, script: str, config: dict[str, Any], train_seconds:
     """
     staging = _Staging()
     try:
-        for path, draw in (pictures or {}).items():
-            draw(staging.file(path, suffix=".png"))
-        if args.json is not None:
-            _stage_json(staging, args.json, script, config, train_seconds, metrics)
-        if history is not None and history.loss:
-            if args.plot is not None:
-                _stage_plot(staging, args.plot, history, script)
-            if args.tensorboard is not None:
-                _stage_tensorboard(staging, args.tensorboard, history)
-        if args.save is not None:
-            _stage_model(staging, model, args.save, script)
-        staging.move_into_place()
+        with interrupts.discarded_if_stopped(staging.discard):
+            _stage_all(staging, args, script, config, train_seconds, metrics, history, model, pictures)
+            interrupts.raise_if_received()  # a signal some code caught and dropped: nothing goes in place
+            staging.move_into_place()
     finally:
         staging.discard()
+
+
+def _stage_all(staging: _Staging, args: Any, script: str, config: dict[str, Any], train_seconds: float | None,
+               metrics: dict[str, Any], history: History | None, model: keras.Model,
+               pictures: dict[Path, Callable[[Path], None]] | None) -> None:
+    for path, draw in (pictures or {}).items():
+        draw(staging.file(path, suffix=".png"))
+    if args.json is not None:
+        _stage_json(staging, args.json, script, config, train_seconds, metrics)
+    if history is not None and history.loss:
+        if args.plot is not None:
+            _stage_plot(staging, args.plot, history, script)
+        if args.tensorboard is not None:
+            _stage_tensorboard(staging, args.tensorboard, history)
+    if args.save is not None:
+        _stage_model(staging, model, args.save, script)
 
 
 def _shapes(model: keras.Model) -> tuple[list[tuple], list[tuple]]:
