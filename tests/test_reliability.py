@@ -229,6 +229,22 @@ def test_a_signal_some_code_caught_and_dropped_still_leaves_no_output(tmp_path, 
     assert files_under(tmp_path) == set()
 
 
+def test_a_signal_some_code_caught_and_dropped_still_stops_a_run_that_goes_on():
+    """Dropped with no trace (no unraisable hook sees it), the signal is raised again while the run
+    goes on, so that it stops within seconds, not at the end of its training."""
+    caught = []
+    with pytest.raises(interrupts.Interrupted), interrupts.handled():
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except BaseException as dropped:  # noqa: BLE001 (what careless library code does)
+            caught.append(dropped)
+        started = time.monotonic()
+        while time.monotonic() - started < 60:  # a long training, in Python's own steps
+            sum(range(1000))
+    assert isinstance(caught[0], interrupts.Interrupted)
+    assert time.monotonic() - started < 3 * interrupts.RAISE_AGAIN_AFTER
+
+
 SECOND_SIGNAL_DURING_A_LONG_CALL = """
 import os, signal, sys, threading, time
 import numpy as np

@@ -10,8 +10,10 @@ unwinds through its clean-up. That alone can lose a signal or leave it waiting, 
   `append`, which runs no Python code (an exception raised inside the hook itself would be lost
   for good). A watcher thread looks at what was dropped and delivers a dropped `Interrupted` to the
   main thread again, to be raised at its next bytecode; anything else goes to the previous hook.
-- Code that catches every exception could drop it too: outputs are put in place only if no signal
-  was recorded (`raise_if_received`), and a run that returns after one still stops with it.
+- Code that catches every exception, or C code that clears it, drops it with no trace: while the
+  run goes on after a signal was raised, the watcher raises it again every `RAISE_AGAIN_AFTER`
+  seconds, outputs are put in place only if no signal was recorded (`raise_if_received`), and a
+  run that returns after one still stops with it.
 - Inside `held()` (outputs being created or renamed) the handler only records it; the block
   raises it when done, so that a result is never half in place.
 - While the main thread waits for a long backend call, no Python code runs in it. The watcher
@@ -29,12 +31,15 @@ import select
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 WATCH_INTERVAL = 0.02
 """Seconds between the watcher's looks at the exceptions Python dropped."""
+RAISE_AGAIN_AFTER = 2.0
+"""Seconds after the signal was last raised by which the run should have unwound to `handled()`."""
 
 
 class Interrupted(BaseException):
@@ -50,7 +55,8 @@ class _State:
 
     def __init__(self) -> None:
         self.received: int | None = None  # the first signal
-        self.raise_again = 0  # deliveries of it after Python dropped its exception
+        self.raise_again = 0  # deliveries of it by the watcher, not yet raised
+        self.raised_at: float | None = None  # when the handler last raised it
         self.holding = 0
         self.closing = False
         self.dropped: list[Any] = []  # what Python handed to the unraisable hook, not yet looked at
@@ -72,30 +78,43 @@ def _handle(signum: int, frame: object) -> None:
         return  # a second signal: the watcher ends the process
     if _state.holding or _state.closing:
         return
+    _state.raised_at = time.monotonic()
     raise Interrupted(_state.received)
 
 
 def raise_if_received() -> None:
     """Raise the signal recorded in this block, if any (one that some code caught and dropped)."""
     if _state.received is not None and not _state.holding:
+        _state.raised_at = time.monotonic()
         raise Interrupted(_state.received)
 
 
 def _watch(read_end: int, previous_hook: Callable[[Any], None]) -> None:
-    """Deliver again each `Interrupted` Python dropped, and count the signals as they arrive (one
-    byte each from the wakeup fd, the signal's number; 0 ends the watch)."""
+    """Deliver again each `Interrupted` Python dropped, and one the run has not unwound with, and
+    count the signals as they arrive (one byte each from the wakeup fd, the signal's number; 0 ends
+    the watch)."""
     seen = 0
     own = 0  # wakeup bytes of this thread's own deliveries
+
+    def deliver_again(signum: int) -> None:
+        nonlocal own
+        with _state.counting:
+            _state.raise_again += 1
+        own += 1
+        _thread.interrupt_main(signum)
+
     while True:
         while _state.dropped:
             unraisable = _state.dropped.pop(0)
             if isinstance(unraisable.exc_value, Interrupted):
-                with _state.counting:
-                    _state.raise_again += 1
-                own += 1
-                _thread.interrupt_main(unraisable.exc_value.signum)
+                deliver_again(unraisable.exc_value.signum)
             else:
                 previous_hook(unraisable)
+        raised_at = _state.raised_at
+        if (raised_at is not None and time.monotonic() - raised_at > RAISE_AGAIN_AFTER and not _state.raise_again
+                and not _state.holding and not _state.closing):
+            _state.raised_at = None  # set again when the handler raises it
+            deliver_again(_state.received)
         if not select.select([read_end], [], [], WATCH_INTERVAL)[0]:
             continue
         for byte in os.read(read_end, 64):

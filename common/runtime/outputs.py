@@ -124,7 +124,8 @@ def write_outputs(args: Any, script: str, config: dict[str, Any], train_seconds:
             interrupts.raise_if_received()  # a signal some code caught and dropped: nothing goes in place
             staging.move_into_place()
     finally:
-        staging.discard()
+        with interrupts.held():  # a signal raised again meanwhile waits until every file is gone
+            staging.discard()
 
 
 def _stage_all(staging: _Staging, args: Any, script: str, config: dict[str, Any], train_seconds: float | None,
