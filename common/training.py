@@ -1,11 +1,13 @@
 """The tutorials' training schedule, and the same weight updates in one compiled call.
 
 A tutorial trains like this (`tutorial_loop` below): each epoch, draw fresh data; call `model.fit`
-on it, in batches taken in order; for the stateful tutorials, fit one sequence at a time and call
-`model.reset_states()` after each, so that one sequence's memory does not leak into the next.
+on it; for the stateful tutorials, fit one sequence at a time, its batches in order, and call
+`model.reset_states()` after each, so that one sequence's memory does not leak into the next. The
+stateless tutorials let `fit` shuffle each epoch's samples; `tutorial_loop` takes them in the order
+drawn, so that the two loops below can be compared update for update.
 
 On Keras 3 each `fit` call costs tens of milliseconds of set-up, most of a tutorial's run time.
-`train` makes exactly the same updates, in the same order, on the same data, with the same resets,
+`train` makes exactly `tutorial_loop`'s updates, in the same order, on the same data, with the same resets,
 but runs up to a thousand steps inside one compiled call of the backend (`common/backends/`): the
 epochs' batches are stacked into one array, and beside them goes one number per batch, 1 to carry
 the LSTM state into the batch, 0 to start it from zeros, which is what `reset_states()` does. A
@@ -161,11 +163,8 @@ def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_s
     _check_schedule(first_x, batch_size, reset_after)
     samples_per_epoch = len(first_x)
     steps_per_epoch = samples_per_epoch // batch_size
-    sequence_steps = (reset_after or samples_per_epoch) // batch_size
     per_call = epochs_per_call(epochs, steps_per_epoch, first_x.nbytes + first_y.nbytes)
-    # The resets: per batch, 1 carries the LSTM state in from the batch before, 0 starts it from
-    # zeros, as `reset_states()` after the previous sequence did.
-    keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
+    keep_state = state_kept(samples_per_epoch, batch_size, reset_after)
 
     _build_for_loop(model, first_x, first_y, batch_size)
     compiled = _compiled_for(model, metric)
@@ -248,16 +247,25 @@ def _record(history: History, losses: Any, scores: Any, done: int, steps_per_epo
         bar.update(done, values=[("loss", float(losses[-1]))], finalize=done == epochs)
 
 
+def state_kept(samples: int, batch_size: int, reset_after: int | None) -> np.ndarray:
+    """The resets of `samples` in batches of `batch_size`, one number per batch: 1 carries the LSTM
+    state in from the batch before, 0 starts it from zeros, as `reset_states()` after the previous
+    sequence (every `reset_after` samples; None: only before the first batch) did.
+
+    Where a sequence is one batch, every number is 0: no state passes from batch to batch.
+    """
+    sequence_steps = (reset_after or samples) // batch_size
+    return (np.arange(samples // batch_size) % sequence_steps != 0).astype(np.float32)
+
+
 def predict(
     model: keras.Model, x: np.ndarray, batch_size: int, reset_after: int | None = None
 ) -> np.ndarray:
     """Predict in batches of `batch_size`, resetting stateful layers every `reset_after`."""
     _check_schedule(x, batch_size, reset_after)
     steps = len(x) // batch_size
-    sequence_steps = (reset_after or len(x)) // batch_size
-    keep_state = (np.arange(steps) % sequence_steps != 0).astype(np.float32)
     xs = x.reshape((steps, batch_size) + x.shape[1:])
-    outputs = _compiled_for(model, None).predict(xs, keep_state)
+    outputs = _compiled_for(model, None).predict(xs, state_kept(len(x), batch_size, reset_after))
     reset_states(model)
     return outputs.reshape((len(x),) + tuple(outputs.shape[2:]))
 

@@ -5,8 +5,9 @@ The script does its own work in its tutorial's order (data, model, training, eva
 the run three things as it goes: the model it built (`run.loaded_or`, which returns the `--load`
 model instead when there is one), the training history (`run.trained`), and the metrics it
 measured (`run.finish`); it prints its own table and, with `summary_line`, the figures over the
-whole evaluation set. The run seeds everything when it starts, prints the model's summary and the
-training time, and writes `--json`, `--plot`, `--tensorboard` and `--save` all or nothing at the end.
+whole evaluation set. The run seeds everything when it starts and prints the model's summary and
+the training time; `run.finish` writes `--json`, `--plot`, `--tensorboard` and `--save` all or
+nothing. Leaving the `with` block writes nothing.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def training_line(history: History) -> str:
 
 
 class Run:
-    """One experiment's run: seeding on entry, `--load` and the summary, the outputs at the end."""
+    """One experiment's run: seeding on entry, `--load` and the summary, the outputs in `finish`."""
 
     def __init__(self, script: str, args: argparse.Namespace) -> None:
         self.script = script
