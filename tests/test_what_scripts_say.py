@@ -118,3 +118,22 @@ def test_no_setting_in_a_script_is_left_for_the_options_to_fill_in(name):
     script = importlib.import_module(name)
     settings = {key: value for key, value in vars(script).items() if re.fullmatch(r"[A-Z][A-Z_]+", key)}
     assert settings and all(value is not None for value in settings.values()), settings
+
+
+@pytest.mark.parametrize("name, argv, settings", [
+    ("echo_partial", [], ["batch_size: 21", "epochs: 5000", "units: 150"]),
+    ("binary_addition", ["--formulation", "serial"], ["units: 16", "batch_size: 32", "chain: 8",
+                                                      "recurrent_dropout: 0.1"]),
+    ("memory_demo", [], ["alphabet: 5", "batch_size: 1"]),
+])
+def test_dry_run_prints_the_resolved_settings_and_the_memory_then_stops(name, argv, settings, tmp_path, capsys):
+    outputs = ["--json", tmp_path / "run.json", "--plot", tmp_path / "run.png", "--save", tmp_path / "m.keras"]
+    with pytest.raises(SystemExit) as stopped:
+        importlib.import_module(name).main([*argv, "--dry-run", *map(str, outputs)])
+    assert stopped.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    for setting in settings:
+        assert f"  {setting}" in lines, lines
+    assert re.fullmatch(r"memory: about [\d.]+ \w+ needed, checked against the [\d.]+ \w+ available", lines[-1])
+    assert not any("Trained" in line or "Summary" in line for line in lines)
+    assert list(tmp_path.iterdir()) == []

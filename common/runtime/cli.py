@@ -115,8 +115,9 @@ def make_parser(script: str, description: str, epochs: int, loop: bool = True) -
                                  "per epoch, unshuffled (the same updates, for comparison)")
     shared.add_argument("--quiet", action="store_true", help="no progress bar or model summary")
     shared.add_argument("--dry-run", action="store_true",
-                        help="check every setting, output path and the memory the run needs, then stop "
-                             "before anything is built or trained")
+                        help="check every setting, output path and the memory the run needs, print the "
+                             "settings (defaults resolved) and the memory estimate, then stop before "
+                             "anything is built, trained or written")
     shared.add_argument("--json", metavar="PATH", type=Path,
                         help="write {script, config, train_seconds, metrics} as JSON")
     shared.add_argument("--plot", metavar="PATH", type=Path, help="write the training curves as PNG")

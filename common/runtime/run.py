@@ -34,9 +34,12 @@ def seed_everything(seed: int) -> None:
 
 
 def config_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The run's settings as JSON values (ranges as lists, paths as strings)."""
+    """The run's settings as JSON values (ranges as lists, paths as strings); `memory`, the estimate
+    the options checked, is what the settings need rather than one of them."""
     config = {}
     for key, value in vars(args).items():
+        if key == "memory":
+            continue
         value = list(value) if isinstance(value, tuple) else value
         plain = value is None or isinstance(value, (int, float, bool, str, list))
         config[key] = value if plain else str(value)
@@ -52,6 +55,18 @@ def summary_line(metrics: dict[str, float], n_samples: int) -> str:
     parts = [f"{name}={value:.6f}" if isinstance(value, float) else f"{name}={value}"
              for name, value in metrics.items()]
     return f"Summary over all {n_samples} evaluation samples: " + ", ".join(parts)
+
+
+def dry_run_report(script: str, args: argparse.Namespace) -> str:
+    """What `--dry-run` prints: every setting the run would use, defaults resolved, and the memory it
+    would need against the limit it was checked against; so a learner sees the whole run before it
+    costs anything."""
+    lines = [f"{script}: every setting checked; --dry-run stops here: nothing built, trained or written",
+             "settings:"]
+    lines += [f"  {key}: {value}" for key, value in config_of(args).items() if key != "dry_run"]
+    if getattr(args, "memory", None):
+        lines.append(f"memory: {args.memory}")
+    return "\n".join(lines)
 
 
 def training_line(history: History) -> str:
@@ -72,7 +87,7 @@ class Run:
 
     def __enter__(self) -> "Run":
         if self.args.dry_run:
-            print(f"{self.script}: every setting checked; --dry-run stops before anything is built")
+            print(dry_run_report(self.script, self.args))
             raise SystemExit(0)
         seed_everything(self.args.seed)
         return self

@@ -102,7 +102,7 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, bi
 
     all_pairs = binary.enumerates_all(args.bits, args.pairs_per_epoch)
     widest_test = max(args.test_bits or 0, binary.LIMIT_SEARCH_MAX_BITS if args.find_limit else 0)
-    resources.require_fits(
+    args.memory = resources.require_fits(
         memory_need(args.formulation, args.bits, binary.pair_count(args.bits) if all_pairs else args.eval_pairs,
                     args.units, args.batch_size, args.chain, widest_test),
         "--bits, --eval-pairs, --units, --batch-size, --chain and --test-bits")

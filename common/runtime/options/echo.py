@@ -53,8 +53,9 @@ def parse(script: str, description: str, argv: list[str] | None, kind: str, epoc
                              args.encoding, args.mask)
     except ValueError as error:
         parser.error(str(error))
-    resources.require_fits(memory_need(task, args.batch_size or 1, args.units, args.epochs, args.eval_sequences),
-                           "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
+    args.memory = resources.require_fits(
+        memory_need(task, args.batch_size or 1, args.units, args.epochs, args.eval_sequences),
+        "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
     samples = task.samples_per_sequence
     if args.batch_size is None:
         args.batch_size = 1 if args.stateless else samples if kind == "partial" else batch_size

@@ -59,9 +59,10 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, un
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
         parser.error(str(error))
-    resources.require_fits(memory_need(task, args.batch_size, memory.BPTT_OF[args.formulation], args.units,
-                                       args.epochs, args.shortcut),
-                           "--lag, --alphabet, --units and --shortcut")
+    args.alphabet = task.width  # the run's, resolved: K+2 unless given
+    args.memory = resources.require_fits(
+        memory_need(task, args.batch_size, memory.BPTT_OF[args.formulation], args.units, args.epochs, args.shortcut),
+        "--lag, --alphabet, --units and --shortcut")
     return args
 
 
