@@ -19,7 +19,7 @@ from common.runtime.startup import prepare_backend
 
 prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
-from common import backends, binary, binary_fit, models, plotting  # noqa: E402
+from common import backends, binary, binary_fit, models, plotting, progress  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import binary_addition as binary_options  # noqa: E402
 from common.runtime.run import Run, summary_line  # noqa: E402
@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         if run.training:  # no --load model given
             if args.diagram:
                 plotting.draw_model(model, args.diagram)
-            callbacks = [until] if until else []
-            verbose = 0 if args.quiet else 2  # one line per epoch
+            # Progress: one line per epoch on a terminal, a few plain lines in a file or a pipe.
+            verbose, shown = progress.for_fit(args.epochs, args.quiet)
+            callbacks = ([until] if until else []) + shown
             started = time.perf_counter()
             if all_pairs:
                 fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,

@@ -30,6 +30,7 @@ from keras import ops
 from common import backends
 from common.backends.base import stateful_variables
 from common.checks import MisuseError, require_positive_int
+from common.progress import Progress
 
 EpochSource = Callable[[], tuple[np.ndarray, np.ndarray]]
 """Called once per tutorial epoch; returns that epoch's fresh (x, y) samples in training order."""
@@ -97,7 +98,7 @@ def tutorial_loop(
         raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
                          "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
     history = History()
-    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    shown = Progress(epochs) if progress else None
     for epoch in range(epochs):
         x, y = next_epoch()
         _check_schedule(x, batch_size, reset_after)
@@ -119,8 +120,8 @@ def tutorial_loop(
         history.loss.append(float(np.mean(losses)))
         if scores:
             history.accuracy.append(float(np.mean(scores)))
-        if bar:
-            bar.update(epoch + 1, values=[("loss", history.loss[-1])], finalize=epoch + 1 == epochs)
+        if shown:
+            shown.update(epoch + 1, history.loss[-1])
     history.seconds = time.perf_counter() - started
     return history
 
@@ -168,7 +169,7 @@ def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_s
 
     _build_for_loop(model, first_x, first_y, batch_size)
     compiled = _compiled_for(model, metric)
-    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    shown = Progress(epochs) if progress else None
     history = History()
     epochs_data = itertools.chain([(first_x, first_y)], iter(next_epoch, None))
     in_flight = None
@@ -179,10 +180,10 @@ def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_s
         xs, ys = _stacked_epochs(epochs_data, count, batch_size, first_x, first_y)
         results = compiled.run(xs, ys, np.tile(keep_state, count))
         if in_flight:
-            _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
+            _record(history, *in_flight, steps_per_epoch, metric, shown)
         done += count
         in_flight = (*results, done)
-    _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
+    _record(history, *in_flight, steps_per_epoch, metric, shown)
     reset_states(model)
     history.seconds = time.perf_counter() - started
     return history
@@ -237,14 +238,14 @@ def _stacked_epochs(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count:
 
 
 def _record(history: History, losses: Any, scores: Any, done: int, steps_per_epoch: int, metric: str | None,
-            bar: keras.utils.Progbar | None, epochs: int) -> None:
+            shown: Progress | None) -> None:
     """Add one call's per-epoch means to `history` (waiting for the call to finish) and show progress."""
     losses = np.asarray(losses).reshape(-1, steps_per_epoch).mean(axis=1)
     history.loss.extend(float(v) for v in losses)
     if metric:
         history.accuracy.extend(float(v) for v in np.asarray(scores).reshape(-1, steps_per_epoch).mean(axis=1))
-    if bar:
-        bar.update(done, values=[("loss", float(losses[-1]))], finalize=done == epochs)
+    if shown:
+        shown.update(done, float(losses[-1]))
 
 
 def state_kept(samples: int, batch_size: int, reset_after: int | None) -> np.ndarray:
