@@ -50,6 +50,9 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    accuracy_label: str = "accuracy"
+    """What the accuracy counts, as `--plot` labels it: Keras's counts each output position right
+    (a character, a bit), which is not the same as a whole answer right."""
 
     def as_dict(self) -> dict[str, list[float]]:
         curves = {"loss": self.loss}
