@@ -26,8 +26,9 @@ from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 echo_partial.py --help shows them all).
 EPOCHS = 5000  # one fresh random sequence per epoch
-BATCH_SIZE = 21  # all 21 windows of a sequence in one batch (with another --length, --n-in or --mask, all of
-# its windows still): one update per sequence, as in the tutorial
+# One batch per sequence, one update each, as in the tutorial: the 21 windows of a 25-long sequence
+# (with another --length, --n-in or --mask, all of its windows, however many).
+BATCH_SIZE = 21
 UNITS = 150
 
 
