@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = addition_options.parse_lstm("addition_mapping.py", __doc__.splitlines()[0], argv, EPOCHS, EXAMPLES,
                                        BATCH_SIZE, UNITS)
 
-    with Run("addition_mapping.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+    with Run("addition_mapping.py", args) as run:  # seeds everything (--dry-run stops here)
         # Data: each epoch draws fresh pairs, scaled to [0, 1], one number per time step.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
         next_epoch = functools.partial(fresh_examples, args, rng)  # called once per epoch for fresh data
@@ -49,9 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         # Model: LSTM(10) -> Dense(1), mean squared error, Adam (--two-layer: LSTM(6) -> LSTM(6) -> Dense(1)).
         model = run.loaded_or(models.addition_lstm(args.terms, args.units, args.two_layer))
 
-        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, in order. The
-        # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
-        # --loop plain runs), made many epochs per compiled call.
+        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, made many epochs
+        # per compiled call: the same number and size of updates on the same data as the tutorial's
+        # one model.fit per epoch, the batches in the order drawn instead of fit's shuffled order
+        # (exactly the updates of training.tutorial_loop, the unshuffled fit that --loop plain runs).
         if run.training:  # no --load model given
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print("RMSE: %f" % metrics["rmse"])
         sums.print_table(expected, predicted)
         print(summary_line(metrics, len(expected)))
-        run.finish(metrics, model)
+        run.finish(metrics, model)  # writes --json, --plot, --tensorboard, --save, all or nothing
     return 0
 
 

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = addition_options.parse_mlp("addition_mlp.py", __doc__.splitlines()[0], argv, EPOCHS, EXAMPLES,
                                       BATCH_SIZE)
 
-    with Run("addition_mlp.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+    with Run("addition_mlp.py", args) as run:  # seeds everything (--dry-run stops here)
         # Data: each epoch draws fresh pairs, scaled to [0, 1], as one vector of --terms inputs.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
         next_epoch = functools.partial(fresh_examples, args, rng)  # called once per epoch for fresh data
@@ -48,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         # Model: Dense(4) -> Dense(2) -> Dense(1), all linear, mean squared error, Adam.
         model = run.loaded_or(models.addition_mlp(args.terms))
 
-        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, in order. The
-        # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
-        # --loop plain runs), made many epochs per compiled call.
+        # Train: the tutorial's epochs of fresh examples, in batches of --batch-size, made many epochs
+        # per compiled call: the same number and size of updates on the same data as the tutorial's
+        # one model.fit per epoch, the batches in the order drawn instead of fit's shuffled order
+        # (exactly the updates of training.tutorial_loop, the unshuffled fit that --loop plain runs).
         if run.training:  # no --load model given
             run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        progress=not args.quiet, loop=args.loop))
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         same = "unchanged" if metrics["reversed_rmse"] == metrics["rmse"] else "CHANGED"
         print(f"Operands in reverse order: RMSE {metrics['reversed_rmse']:f} ({same}); "
               f"{int((reordered != predicted).sum())} of {len(expected)} rounded answers differ")
-        run.finish(metrics, model)
+        run.finish(metrics, model)  # writes --json, --plot, --tensorboard, --save, all or nothing
     return 0
 
 

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     space = QuestionSpace(args.terms, args.largest, args.ops, args.holdout, args.split_seed, args.brackets)
     several_counts = space.terms[0] < space.terms[1]
 
-    with Run("addition_seq2seq.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+    with Run("addition_seq2seq.py", args) as run:  # seeds everything (--dry-run stops here)
         # Data: questions such as ' 3+10' and answers such as '13 ', padded to fixed widths, encoded
         # character by character; fresh questions each epoch (never a held-out one).
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
@@ -88,14 +88,18 @@ def main(argv: list[str] | None = None) -> int:
                                             args.units, args.encoding, args.mask)
         model = run.loaded_or(built)
 
-        # Train: the tutorial's epochs of fresh questions, in batches of --batch-size, in order. The
-        # updates are exactly those of its one model.fit per epoch (training.tutorial_loop, which
-        # --loop plain runs), made many epochs per compiled call.
+        # Train: the tutorial's epochs of fresh questions, in batches of --batch-size, made many epochs
+        # per compiled call: the same number and size of updates on the same data as the tutorial's
+        # one model.fit per epoch, the batches in the order drawn instead of fit's shuffled order
+        # (exactly the updates of training.tutorial_loop, the unshuffled fit that --loop plain runs).
         if run.training:  # no --load model given
             if args.decay:  # Adam's rate decayed to 0 over the run's updates, not constant
                 schedules.decay_learning_rate(model, args.epochs * args.examples // args.batch_size)
-            run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
-                                       metric="categorical", progress=not args.quiet, loop=args.loop))
+            history = training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
+                                     metric="categorical", progress=not args.quiet, loop=args.loop)
+            # Keras's accuracy counts characters right; the summary's exact_match counts whole answers.
+            history.accuracy_label = "per-character accuracy"
+            run.trained(history)
 
         # Evaluate on fresh questions: the tutorial's first rows, then the summary over all of them
         # (and per number of terms when it varies); the held-out questions apart; then --ask.
@@ -134,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             for text, truth, reply, was_held_out in zip(args.ask, truths, replies, space.is_held_out(asked)):
                 note = " (held out: never trained on)" if was_held_out else ""
                 print(f"Question={text}, Expected={truth.strip()}, Predicted={reply.strip()}{note}")
-        run.finish(metrics, model)
+        run.finish(metrics, model)  # writes --json, --plot, --tensorboard, --save, all or nothing
     return 0
 
 

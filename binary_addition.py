@@ -19,7 +19,7 @@ from common.runtime.startup import prepare_backend
 
 prepare_backend()  # before Keras loads: checks KERAS_BACKEND, keeps TensorFlow's start-up log quiet
 
-from common import backends, binary, binary_fit, models, plotting  # noqa: E402
+from common import backends, binary, binary_fit, models, plotting, progress  # noqa: E402
 from common.runtime import cli  # noqa: E402
 from common.runtime.options import binary_addition as binary_options  # noqa: E402
 from common.runtime.run import Run, summary_line  # noqa: E402
@@ -32,6 +32,9 @@ UNITS = 256
 DROPOUT = 0.2
 ROWS = 100  # random pairs printed, three rows each
 # The serial formulation's, which is not the tutorial's (docs/binary_addition.md has the measurements).
+# Left unset, --units and --batch-size are UNITS and BATCH_SIZE above, and with --formulation serial
+# SERIAL_UNITS and SERIAL_BATCH_SIZE below: a model that learns the carry needs far fewer units, and
+# reads CHAIN additions per sequence. --chain and --recurrent-dropout belong to the serial formulation.
 SERIAL_UNITS = 16  # LSTM(4) did not learn 8-bit addition on every seed; LSTM(16) did
 SERIAL_BATCH_SIZE = 32  # sequences of CHAIN additions each
 CHAIN = 8  # additions read one after another in a training sequence, without a state reset
@@ -46,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     # Up to 10 bits every pair is held as arrays; beyond, training draws fresh pairs each epoch.
     all_pairs = binary.enumerates_all(bits, args.pairs_per_epoch)
 
-    # Seeds everything; --strategy mirrored builds and trains over several devices; writes --json,
-    # --plot, --save at the end.
+    # Seeds everything (--dry-run stops here); --strategy mirrored builds and trains over several
+    # devices; run.finish, last, writes the outputs.
     with Run("binary_addition.py", args) as run, backends.current().distribution(args.strategy):
         # Data: every pair of `bits`-bit operands (65,536 at 8 bits), or a random sample of them to
         # evaluate on, encoded as the formulation reads them.
@@ -75,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         if run.training:  # no --load model given
             if args.diagram:
                 plotting.draw_model(model, args.diagram)
-            callbacks = [until] if until else []
-            verbose = 0 if args.quiet else 2  # one line per epoch
+            # Progress: one line per epoch on a terminal, a few plain lines in a file or a pipe.
+            verbose, shown = progress.for_fit(args.epochs, args.quiet)
+            callbacks = ([until] if until else []) + shown
             started = time.perf_counter()
             if all_pairs:
                 fitted = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
@@ -132,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Not every {checked} was right after {args.epochs} epochs (--until-exact)")
         metrics["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         print(f"Peak memory (resident): {metrics['peak_memory_mib']:.0f} MiB")
-        run.finish(metrics, model, pictures)
+        run.finish(metrics, model, pictures)  # writes every output asked for, all or nothing
     return 0
 
 

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     # The state is reset after each sequence's windows; a stateless model has no state to reset.
     reset_after = None if args.stateless else task.samples_per_sequence
 
-    with Run("echo_full.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+    with Run("echo_full.py", args) as run:  # seeds everything (--dry-run stops here)
         # Data: one fresh random sequence per epoch, one-hot encoded and framed into its windows.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
         next_epoch = functools.partial(fresh_sequence, task, rng)  # called once per epoch for fresh data
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         for e, p in zip(expected[:task.samples_per_sequence], predicted):
             print(echo.window_row(e, p))
         print(summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
-        run.finish(metrics, model)
+        run.finish(metrics, model)  # writes --json, --plot, --tensorboard, --save, all or nothing
     return 0
 
 

@@ -26,7 +26,9 @@ from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 echo_partial.py --help shows them all).
 EPOCHS = 5000  # one fresh random sequence per epoch
-BATCH_SIZE = None  # all 21 windows of a sequence in one batch: one update per sequence
+# One batch per sequence, one update each, as in the tutorial: the 21 windows of a 25-long sequence
+# (with another --length, --n-in or --mask, all of its windows, however many).
+BATCH_SIZE = 21
 UNITS = 150
 
 
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     # The state is reset after each sequence's windows; a stateless model has no state to reset.
     reset_after = None if args.stateless else task.samples_per_sequence
 
-    with Run("echo_partial.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+    with Run("echo_partial.py", args) as run:  # seeds everything (--dry-run stops here)
         # Data: one fresh random sequence per epoch, framed into windows whose targets are their first items.
         rng = random.Random(args.seed)  # the data stream of the tutorial's seed(1), untouched by Keras
         next_epoch = functools.partial(fresh_sequence, task, rng)  # called once per epoch for fresh data
@@ -59,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         # Train: each epoch one fresh sequence, its 21 windows in one batch, then the state reset.
         # The updates are exactly those of the tutorial's model.fit(...); model.reset_states()
         # (training.tutorial_loop, which --loop plain runs), made many epochs per compiled call.
+        # With a whole sequence in one batch, the reset comes before every batch: each window is
+        # read from a zero state, and the stateful LSTMs never carry state from one batch to the
+        # next. So it is in the tutorial: stateful=True only fixes the batch shape here
+        # (--stateless drops it; a smaller --batch-size carries the state between a sequence's batches).
         if run.training:  # no --load model given
             run.trained(training.train(model, next_epoch, epochs=args.epochs, batch_size=args.batch_size,
                                        reset_after=reset_after,
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         for e, p in zip(expected[:task.samples_per_sequence], predicted):
             print(echo.window_row(e, p))
         print(summary_line(metrics, len(expected)) + f" ({args.eval_sequences} sequences)")
-        run.finish(metrics, model)
+        run.finish(metrics, model)  # writes --json, --plot, --tensorboard, --save, all or nothing
     return 0
 
 

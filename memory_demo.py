@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = memory_options.parse("memory_demo.py", __doc__.splitlines()[0], argv, EPOCHS, UNITS, BATCH_SIZE)
     task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
 
-    with Run("memory_demo.py", args) as run:  # seeds everything; writes --json, --plot, --save at the end
+    with Run("memory_demo.py", args) as run:  # seeds everything (--dry-run stops here)
         # One model per seed, SEED..SEED+TRIALS-1 (--trials); the first one is shown and saved.
         results, first_model, first_states = [], None, None
         for seed in range(args.seed, args.seed + args.trials):
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             units = memory.units_to_show(first_states, args.memory_units)
             pictures[args.plot_memory] = functools.partial(plotting.plot_cell_states, first_states, units,
                                                            title=f"memory_demo.py, lag {args.lag}")
-        run.finish(metrics, first_model, pictures)
+        run.finish(metrics, first_model, pictures)  # writes every output asked for, all or nothing
     return 0
 
 

@@ -87,4 +87,5 @@ class UntilExact(keras.callbacks.Callback):
 def as_history(fitted: keras.callbacks.History, seconds: float) -> History:
     """`fit`'s per-epoch loss and bit accuracy, and the `seconds` it took, as the run's `History`."""
     return History(loss=[float(v) for v in fitted.history["loss"]],
-                   accuracy=[float(v) for v in fitted.history.get("binary_accuracy", [])], seconds=seconds)
+                   accuracy=[float(v) for v in fitted.history.get("binary_accuracy", [])], seconds=seconds,
+                   accuracy_label="per-bit accuracy")

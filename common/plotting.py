@@ -7,13 +7,16 @@ import importlib.util
 import shutil
 from pathlib import Path
 from types import ModuleType
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import keras
 import numpy as np
 
 from common.checks import MisuseError
 from common.training import History
+
+if TYPE_CHECKING:  # matplotlib is imported when the first picture is drawn (`_pyplot`)
+    from matplotlib.figure import Figure
 
 
 def _pyplot() -> ModuleType:
@@ -29,23 +32,30 @@ def _pyplot() -> ModuleType:
 
 def plot_history(history: History, path: Path, title: str) -> None:
     """Loss (and accuracy, when there is one) against epoch, written as PNG to `path`."""
+    figure = history_figure(history, title)
+    figure.savefig(path, format="png", dpi=100)
+    _pyplot().close(figure)
+
+
+def history_figure(history: History, title: str) -> Figure:
+    """The figure `plot_history` writes: loss, and the accuracy under its `accuracy_label`, so that
+    a per-character accuracy is not read as the share of answers right."""
     if not isinstance(history, History) or not history.loss:
         raise MisuseError("history must be a History with at least one epoch of loss")
     curves = history.as_dict()
-    plt = _pyplot()
-    figure, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.6), squeeze=False)
+    figure, axes = _pyplot().subplots(1, len(curves), figsize=(5 * len(curves), 3.6), squeeze=False)
     epochs = range(1, len(history.loss) + 1)
     for axis, (name, values) in zip(axes[0], curves.items()):
+        label = history.accuracy_label if name == "accuracy" else name
         axis.plot(epochs, values)
         axis.set_xlabel("epoch")
-        axis.set_ylabel(name)
-        axis.set_title(f"{title}: {name}")
+        axis.set_ylabel(label)
+        axis.set_title(f"{title}: {label}")
         axis.grid(alpha=0.3)
         if name == "loss" and min(values) > 0:
             axis.set_yscale("log")
     figure.tight_layout()
-    figure.savefig(path, format="png", dpi=100)
-    plt.close(figure)
+    return figure
 
 
 def plot_cell_states(states: np.ndarray, units: Sequence[int], path: Path, title: str) -> None:

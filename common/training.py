@@ -1,11 +1,13 @@
 """The tutorials' training schedule, and the same weight updates in one compiled call.
 
 A tutorial trains like this (`tutorial_loop` below): each epoch, draw fresh data; call `model.fit`
-on it, in batches taken in order; for the stateful tutorials, fit one sequence at a time and call
-`model.reset_states()` after each, so that one sequence's memory does not leak into the next.
+on it; for the stateful tutorials, fit one sequence at a time, its batches in order, and call
+`model.reset_states()` after each, so that one sequence's memory does not leak into the next. The
+stateless tutorials let `fit` shuffle each epoch's samples; `tutorial_loop` takes them in the order
+drawn, so that the two loops below can be compared update for update.
 
 On Keras 3 each `fit` call costs tens of milliseconds of set-up, most of a tutorial's run time.
-`train` makes exactly the same updates, in the same order, on the same data, with the same resets,
+`train` makes exactly `tutorial_loop`'s updates, in the same order, on the same data, with the same resets,
 but runs up to a thousand steps inside one compiled call of the backend (`common/backends/`): the
 epochs' batches are stacked into one array, and beside them goes one number per batch, 1 to carry
 the LSTM state into the batch, 0 to start it from zeros, which is what `reset_states()` does. A
@@ -28,6 +30,7 @@ from keras import ops
 from common import backends
 from common.backends.base import stateful_variables
 from common.checks import MisuseError, require_positive_int
+from common.progress import Progress
 
 EpochSource = Callable[[], tuple[np.ndarray, np.ndarray]]
 """Called once per tutorial epoch; returns that epoch's fresh (x, y) samples in training order."""
@@ -47,6 +50,9 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    accuracy_label: str = "accuracy"
+    """What the accuracy counts, as `--plot` labels it: Keras's counts each output position right
+    (a character, a bit), which is not the same as a whole answer right."""
 
     def as_dict(self) -> dict[str, list[float]]:
         curves = {"loss": self.loss}
@@ -95,7 +101,7 @@ def tutorial_loop(
         raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
                          "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
     history = History()
-    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    shown = Progress(epochs) if progress else None
     for epoch in range(epochs):
         x, y = next_epoch()
         _check_schedule(x, batch_size, reset_after)
@@ -117,8 +123,8 @@ def tutorial_loop(
         history.loss.append(float(np.mean(losses)))
         if scores:
             history.accuracy.append(float(np.mean(scores)))
-        if bar:
-            bar.update(epoch + 1, values=[("loss", history.loss[-1])], finalize=epoch + 1 == epochs)
+        if shown:
+            shown.update(epoch + 1, history.loss[-1])
     history.seconds = time.perf_counter() - started
     return history
 
@@ -161,15 +167,12 @@ def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_s
     _check_schedule(first_x, batch_size, reset_after)
     samples_per_epoch = len(first_x)
     steps_per_epoch = samples_per_epoch // batch_size
-    sequence_steps = (reset_after or samples_per_epoch) // batch_size
     per_call = epochs_per_call(epochs, steps_per_epoch, first_x.nbytes + first_y.nbytes)
-    # The resets: per batch, 1 carries the LSTM state in from the batch before, 0 starts it from
-    # zeros, as `reset_states()` after the previous sequence did.
-    keep_state = (np.arange(steps_per_epoch) % sequence_steps != 0).astype(np.float32)
+    keep_state = state_kept(samples_per_epoch, batch_size, reset_after)
 
     _build_for_loop(model, first_x, first_y, batch_size)
     compiled = _compiled_for(model, metric)
-    bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
+    shown = Progress(epochs) if progress else None
     history = History()
     epochs_data = itertools.chain([(first_x, first_y)], iter(next_epoch, None))
     in_flight = None
@@ -180,10 +183,10 @@ def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_s
         xs, ys = _stacked_epochs(epochs_data, count, batch_size, first_x, first_y)
         results = compiled.run(xs, ys, np.tile(keep_state, count))
         if in_flight:
-            _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
+            _record(history, *in_flight, steps_per_epoch, metric, shown)
         done += count
         in_flight = (*results, done)
-    _record(history, *in_flight, steps_per_epoch, metric, bar, epochs)
+    _record(history, *in_flight, steps_per_epoch, metric, shown)
     reset_states(model)
     history.seconds = time.perf_counter() - started
     return history
@@ -238,14 +241,25 @@ def _stacked_epochs(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count:
 
 
 def _record(history: History, losses: Any, scores: Any, done: int, steps_per_epoch: int, metric: str | None,
-            bar: keras.utils.Progbar | None, epochs: int) -> None:
+            shown: Progress | None) -> None:
     """Add one call's per-epoch means to `history` (waiting for the call to finish) and show progress."""
     losses = np.asarray(losses).reshape(-1, steps_per_epoch).mean(axis=1)
     history.loss.extend(float(v) for v in losses)
     if metric:
         history.accuracy.extend(float(v) for v in np.asarray(scores).reshape(-1, steps_per_epoch).mean(axis=1))
-    if bar:
-        bar.update(done, values=[("loss", float(losses[-1]))], finalize=done == epochs)
+    if shown:
+        shown.update(done, float(losses[-1]))
+
+
+def state_kept(samples: int, batch_size: int, reset_after: int | None) -> np.ndarray:
+    """The resets of `samples` in batches of `batch_size`, one number per batch: 1 carries the LSTM
+    state in from the batch before, 0 starts it from zeros, as `reset_states()` after the previous
+    sequence (every `reset_after` samples; None: only before the first batch) did.
+
+    Where a sequence is one batch, every number is 0: no state passes from batch to batch.
+    """
+    sequence_steps = (reset_after or samples) // batch_size
+    return (np.arange(samples // batch_size) % sequence_steps != 0).astype(np.float32)
 
 
 def predict(
@@ -254,10 +268,8 @@ def predict(
     """Predict in batches of `batch_size`, resetting stateful layers every `reset_after`."""
     _check_schedule(x, batch_size, reset_after)
     steps = len(x) // batch_size
-    sequence_steps = (reset_after or len(x)) // batch_size
-    keep_state = (np.arange(steps) % sequence_steps != 0).astype(np.float32)
     xs = x.reshape((steps, batch_size) + x.shape[1:])
-    outputs = _compiled_for(model, None).predict(xs, keep_state)
+    outputs = _compiled_for(model, None).predict(xs, state_kept(len(x), batch_size, reset_after))
     reset_states(model)
     return outputs.reshape((len(x),) + tuple(outputs.shape[2:]))
 

@@ -4,7 +4,8 @@
 import pytest
 
 import addition_seq2seq
-from common import questions
+from common import plotting, questions
+from common.runtime import outputs
 from common.runtime.options import seq2seq as seq2seq_options
 from conftest import also_on_jax, extended, refused, run_script, reproduction
 
@@ -41,6 +42,21 @@ def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
     assert "Summary over all 40 evaluation samples: exact_match=" in out
     assert set(document["metrics"]) == {"exact_match", "char_accuracy", "epochs_run", "final_loss"}
     assert document["config"]["largest"] == 10 and document["train_seconds"] > 0
+
+
+def test_the_plot_calls_its_accuracy_per_character(monkeypatch, capsys, tmp_path):
+    """Keras's accuracy (0.6 where exact_match is 0.04) counts characters; the plot must say so."""
+    drawn = {}
+
+    def draw(history, path, title):
+        drawn["figure"] = plotting.history_figure(history, title)
+        path.write_bytes(b"")
+
+    monkeypatch.setattr(outputs, "plot_history", draw)
+    run_script(addition_seq2seq, [*TINY, "--plot", tmp_path / "curves.png"], tmp_path)
+    accuracy = drawn["figure"].axes[1]
+    assert accuracy.get_ylabel() == "per-character accuracy" and "per-character accuracy" in accuracy.get_title()
+    assert drawn["figure"].axes[0].get_ylabel() == "loss"
 
 
 @extended

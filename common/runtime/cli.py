@@ -1,6 +1,6 @@
 """The command line every script shares, and the rules for misuse: one line, exit status 2.
 
-Defaults are the tutorial's; `--help` prints each of them.
+Defaults are the tutorial's; `--help` prints each of them once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,22 @@ from typing import Callable, NoReturn
 
 from common.runtime import interrupts
 from common.checks import MisuseError, require_int
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """`--help` shows each option's default once, as `(default: ...)` at the end of its help.
+
+    A switch, and an option that is off unless given, show none: "(default: False)" or
+    "(default: None)" would tell a learner nothing. An option whose default depends on other flags
+    writes its own `(default: ...)` in its help, which is then left as it is.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == []
+        if "(default" in text or unset or action.default is argparse.SUPPRESS or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -86,7 +102,7 @@ def make_parser(script: str, description: str, epochs: int, loop: bool = True) -
     """
     require_int("epochs", epochs, minimum=1)
     parser = ArgumentParser(
-        prog=script, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        prog=script, description=description, formatter_class=HelpFormatter
     )
     shared = parser.add_argument_group("shared options")
     shared.add_argument("--seed", type=seed, default=1,
@@ -96,11 +112,12 @@ def make_parser(script: str, description: str, epochs: int, loop: bool = True) -
     if loop:
         shared.add_argument("--loop", choices=("fast", "plain"), default="fast",
                             help="fast: the project's compiled loop; plain: the tutorials' one fit() "
-                                 "per epoch (same updates, for comparison)")
+                                 "per epoch, unshuffled (the same updates, for comparison)")
     shared.add_argument("--quiet", action="store_true", help="no progress bar or model summary")
     shared.add_argument("--dry-run", action="store_true",
-                        help="check every setting, output path and the memory the run needs, then stop "
-                             "before anything is built or trained")
+                        help="check every setting, output path and the memory the run needs, print the "
+                             "settings (defaults resolved) and the memory estimate, then stop before "
+                             "anything is built, trained or written")
     shared.add_argument("--json", metavar="PATH", type=Path,
                         help="write {script, config, train_seconds, metrics} as JSON")
     shared.add_argument("--plot", metavar="PATH", type=Path, help="write the training curves as PNG")

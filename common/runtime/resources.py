@@ -82,9 +82,13 @@ def _readable(size: float) -> str:
     return f"{size:,.0f} PiB"
 
 
-def require_fits(need: Need, flags: str, available: int | None = None) -> None:
-    """Refuse, naming `flags`, a run that needs more memory than is `available` (default: now)."""
+def require_fits(need: Need, flags: str, available: int | None = None) -> str:
+    """Refuse, naming `flags`, a run that needs more memory than is `available` (default: now).
+
+    Returns what was checked, as `--dry-run` prints it: the estimate and the limit.
+    """
     available = available_bytes() if available is None else available
     if need.bytes > available:
         raise MisuseError(f"{flags}: this run would need about {_readable(need.bytes)} of memory, "
                           f"more than the {_readable(available)} available: choose smaller values")
+    return f"about {_readable(need.bytes)} needed, checked against the {_readable(available)} available"

@@ -5,8 +5,9 @@ The script does its own work in its tutorial's order (data, model, training, eva
 the run three things as it goes: the model it built (`run.loaded_or`, which returns the `--load`
 model instead when there is one), the training history (`run.trained`), and the metrics it
 measured (`run.finish`); it prints its own table and, with `summary_line`, the figures over the
-whole evaluation set. The run seeds everything when it starts, prints the model's summary and the
-training time, and writes `--json`, `--plot`, `--tensorboard` and `--save` all or nothing at the end.
+whole evaluation set. The run seeds everything when it starts and prints the model's summary and
+the training time; `run.finish` writes `--json`, `--plot`, `--tensorboard` and `--save` all or
+nothing. Leaving the `with` block writes nothing.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ def seed_everything(seed: int) -> None:
 
 
 def config_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The run's settings as JSON values (ranges as lists, paths as strings)."""
+    """The run's settings as JSON values (ranges as lists, paths as strings); `memory`, the estimate
+    the options checked, is what the settings need rather than one of them."""
     config = {}
     for key, value in vars(args).items():
+        if key == "memory":
+            continue
         value = list(value) if isinstance(value, tuple) else value
         plain = value is None or isinstance(value, (int, float, bool, str, list))
         config[key] = value if plain else str(value)
@@ -53,6 +57,18 @@ def summary_line(metrics: dict[str, float], n_samples: int) -> str:
     return f"Summary over all {n_samples} evaluation samples: " + ", ".join(parts)
 
 
+def dry_run_report(script: str, args: argparse.Namespace) -> str:
+    """What `--dry-run` prints: every setting the run would use, defaults resolved, and the memory it
+    would need against the limit it was checked against; so a learner sees the whole run before it
+    costs anything."""
+    lines = [f"{script}: every setting checked; --dry-run stops here: nothing built, trained or written",
+             "settings:"]
+    lines += [f"  {key}: {value}" for key, value in config_of(args).items() if key != "dry_run"]
+    if getattr(args, "memory", None):
+        lines.append(f"memory: {args.memory}")
+    return "\n".join(lines)
+
+
 def training_line(history: History) -> str:
     """How long training took and where the loss ended, as printed after training."""
     epochs = len(history.loss)
@@ -61,7 +77,7 @@ def training_line(history: History) -> str:
 
 
 class Run:
-    """One experiment's run: seeding on entry, `--load` and the summary, the outputs at the end."""
+    """One experiment's run: seeding on entry, `--load` and the summary, the outputs in `finish`."""
 
     def __init__(self, script: str, args: argparse.Namespace) -> None:
         self.script = script
@@ -71,7 +87,7 @@ class Run:
 
     def __enter__(self) -> "Run":
         if self.args.dry_run:
-            print(f"{self.script}: every setting checked; --dry-run stops before anything is built")
+            print(dry_run_report(self.script, self.args))
             raise SystemExit(0)
         seed_everything(self.args.seed)
         return self

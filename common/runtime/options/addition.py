@@ -24,9 +24,9 @@ def parse_lstm(script: str, description: str, argv: list[str] | None, epochs: in
                        help="LSTM(6) -> LSTM(6) -> Dense(1), as the tutorial's text describes")
     cli.add_decay_option(parser, "With --epochs 300 it is the documented fix (docs/addition_mapping.md)")
     args = _checked(parser, argv)
-    resources.require_fits(lstm_need(args.terms, args.examples, args.batch_size, args.epochs, args.units,
-                                     args.two_layer),
-                           "--examples, --terms, --units and --batch-size")
+    args.memory = resources.require_fits(
+        lstm_need(args.terms, args.examples, args.batch_size, args.epochs, args.units, args.two_layer),
+        "--examples, --terms, --units and --batch-size")
     return args
 
 
@@ -35,8 +35,8 @@ def parse_mlp(script: str, description: str, argv: list[str] | None, epochs: int
     """addition_mlp.py's settings, the tutorial's as defaults; misuse ends the run with one line."""
     parser, _ = _parser(script, description, epochs, examples, batch_size)
     args = _checked(parser, argv)
-    resources.require_fits(mlp_need(args.terms, args.examples, args.batch_size, args.epochs),
-                           "--examples, --terms and --batch-size")
+    args.memory = resources.require_fits(mlp_need(args.terms, args.examples, args.batch_size, args.epochs),
+                                         "--examples, --terms and --batch-size")
     return args
 
 

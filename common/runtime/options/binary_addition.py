@@ -27,25 +27,25 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, bi
                        help="tutorial: 2*bits steps in, bits+1 bits out; serial: one (a_i, b_i) "
                             "step per bit, LSB first, a sum bit out per step")
     group.add_argument("--units", type=cli.positive_int,
-                       help=f"LSTM units; None: {units} tutorial, {serial_units} serial")
+                       help=f"LSTM units (default: {units}; {serial_units} with --formulation serial)")
     group.add_argument("--chain", type=cli.positive_int,
                        help="serial: additions read per training sequence without a state reset "
-                            f"(1: every problem from a zero state); None: {chain}")
+                            f"(1: every problem from a zero state) (default: {chain})")
     group.add_argument("--dropout", type=cli.fraction, default=dropout, help="dropout (tutorial formulation)")
     group.add_argument("--recurrent-dropout", type=cli.fraction,
                        help="serial: dropout on the LSTM state fed back at each training step, so "
-                            "that the carry survives noise and holds over long inputs; None: "
-                            f"{recurrent_dropout:g}")
+                            "that the carry survives noise and holds over long inputs "
+                            f"(default: {recurrent_dropout:g})")
     group.add_argument("--serial-loss", choices=models.SERIAL_LOSSES, default="binary_crossentropy",
                        help="loss of the serial formulation")
     group.add_argument("--learning-rate", type=cli.positive_float, default=0.001,
-                       help="Adam's learning rate (0.001, Keras' default, is the tutorial's)")
+                       help="Adam's learning rate (0.001: Keras's own, which the tutorial keeps)")
     group.add_argument("--batch-size", type=cli.positive_int,
-                       help=f"batch size; None: {batch_size} pairs tutorial, {serial_batch_size} sequences "
-                            "(of --chain pairs) serial")
+                       help=f"batch size (default: {batch_size} pairs; {serial_batch_size} sequences of "
+                            "--chain pairs with --formulation serial)")
     group.add_argument("--pairs-per-epoch", type=cli.positive_int,
-                       help=f"train on this many pairs drawn afresh each epoch; None: all pairs "
-                            f"up to {binary.ALL_PAIRS_LIMIT:,} of them, else {binary.ALL_PAIRS_LIMIT:,} sampled")
+                       help=f"train on this many pairs drawn afresh each epoch (default: all pairs, "
+                            f"up to {binary.ALL_PAIRS_LIMIT:,} of them, else {binary.ALL_PAIRS_LIMIT:,} sampled)")
     group.add_argument("--eval-pairs", type=cli.positive_int, default=65536,
                        help="random pairs evaluated when not all pairs are enumerated")
     group.add_argument("--until-exact", action="store_true",
@@ -102,7 +102,7 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, bi
 
     all_pairs = binary.enumerates_all(args.bits, args.pairs_per_epoch)
     widest_test = max(args.test_bits or 0, binary.LIMIT_SEARCH_MAX_BITS if args.find_limit else 0)
-    resources.require_fits(
+    args.memory = resources.require_fits(
         memory_need(args.formulation, args.bits, binary.pair_count(args.bits) if all_pairs else args.eval_pairs,
                     args.units, args.batch_size, args.chain, widest_test),
         "--bits, --eval-pairs, --units, --batch-size, --chain and --test-bits")

@@ -18,7 +18,7 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, un
     group.add_argument("--lag", type=cli.positive_int, default=3,
                        help="K: the sequences are [K, 0..K-1, K] and [K+1, 0..K-1, K+1]")
     group.add_argument("--alphabet", type=cli.positive_int, default=None,
-                       help="one-hot width (default K+2: every symbol used)")
+                       help="one-hot width (default: K+2, every symbol used)")
     group.add_argument("--random-sequences", action="store_true",
                        help="draw the two first/last symbols (distinct) and the shared middle at random")
     group.add_argument("--shuffle", action="store_true",
@@ -59,9 +59,10 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, un
         task = memory.MemoryTask(args.lag, args.alphabet, args.random_sequences)
     except ValueError as error:
         parser.error(str(error))
-    resources.require_fits(memory_need(task, args.batch_size, memory.BPTT_OF[args.formulation], args.units,
-                                       args.epochs, args.shortcut),
-                           "--lag, --alphabet, --units and --shortcut")
+    args.alphabet = task.width  # the run's, resolved: K+2 unless given
+    args.memory = resources.require_fits(
+        memory_need(task, args.batch_size, memory.BPTT_OF[args.formulation], args.units, args.epochs, args.shortcut),
+        "--lag, --alphabet, --units and --shortcut")
     return args
 
 

@@ -75,9 +75,9 @@ def parse(script: str, description: str, argv: list[str] | None, epochs: int, ex
         parser.error(f"--ask: {error}")
     if args.examples % args.batch_size:
         parser.error(f"--batch-size {args.batch_size} must divide --examples {args.examples}")
-    resources.require_fits(memory_need(space, args.examples, args.epochs, args.batch_size, args.units,
-                                       args.decoder_units, args.decoder),
-                           "--examples, --terms, --largest, --ops, --brackets, --units, --decoder-units and --batch-size")
+    args.memory = resources.require_fits(
+        memory_need(space, args.examples, args.epochs, args.batch_size, args.units, args.decoder_units, args.decoder),
+        "--examples, --terms, --largest, --ops, --brackets, --units, --decoder-units and --batch-size")
     held = space.held_out_units() if args.holdout else None
     if args.holdout and held is None:  # too many to count: what the hash's fraction makes of them
         held = round(args.holdout * space.units)
