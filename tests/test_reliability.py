@@ -101,7 +101,7 @@ KILL_POINTS = {
 
 SIGNALS = {"SIGTERM": (signal.SIGTERM, 143), "SIGINT": (signal.SIGINT, 130)}
 KILLS = [(point, "SIGTERM") for point in KILL_POINTS] + [("while training", "SIGINT"), ("while evaluating", "SIGINT")]
-"""SIGTERM at every point; SIGINT, which Python turns into KeyboardInterrupt, where the backend is at work."""
+"""SIGTERM at every point; SIGINT too where the backend is at work (both reach the run as `Interrupted`)."""
 
 
 @pytest.mark.parametrize("point, signal_name", KILLS)
