@@ -211,3 +211,16 @@ def test_misuse_is_refused():
     training.train(model, _mapping_source(2), 1, 2, progress=False)
     with pytest.raises(ValueError, match="before the model's first update"):
         schedules.decay_learning_rate(model, 10)
+
+
+def test_a_call_hands_over_an_unchanged_epoch_once_and_stacks_changing_ones():
+    """The memory demo's epochs are the same two sequences every time: one copy goes to the
+    compiled loop, its batches trained in turn; epochs that change are stacked as drawn."""
+    x, y = np.arange(12, dtype=np.float32).reshape(6, 2), np.ones((6, 1), np.float32)
+    xs, ys, batches = training._call_data(iter([(x.copy(), y.copy())] * 3), 3, 2, x, y)
+    assert xs.shape == (3, 2, 2) and ys.shape == (3, 2, 1)
+    assert batches.tolist() == [0, 1, 2] * 3
+    changed = [(x, y), (x.copy(), y.copy()), (x + 1, y)]  # the third epoch differs
+    xs, ys, batches = training._call_data(iter(changed), 3, 2, x, y)
+    assert batches.tolist() == list(range(9))
+    np.testing.assert_array_equal(xs.reshape(3, 6, 2), np.stack([x, x, x + 1]))
