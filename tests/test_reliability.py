@@ -229,6 +229,41 @@ def test_a_signal_some_code_caught_and_dropped_still_leaves_no_output(tmp_path, 
     assert files_under(tmp_path) == set()
 
 
+SECOND_SIGNAL_DURING_A_LONG_CALL = """
+import os, signal, sys, threading, time
+import numpy as np
+from common.runtime import interrupts
+
+matrix = np.ones((8000, 8000))  # one product of ~10^12 operations: many seconds, with no bytecode run
+
+def send_two():
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.5)
+    print("second", time.monotonic(), flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+
+with interrupts.handled():
+    threading.Thread(target=send_two).start()
+    matrix @ matrix
+print("the product ended before the second signal stopped the process", flush=True)
+"""
+
+
+def test_a_second_signal_stops_the_process_during_a_long_call_at_once():
+    """While the main thread is in one long call that runs no Python bytecode (a backend's compiled
+    step, here a matrix product), the first signal cannot be acted on; the second ends the process."""
+    process = subprocess.Popen([sys.executable, "-c", SECOND_SIGNAL_DURING_A_LONG_CALL], cwd=ROOT,
+                               env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate(timeout=600)
+    ended = time.monotonic()
+    assert process.returncode == 130, (out, err)
+    assert err.strip().splitlines()[-1] == "-c: stopped at once by a second SIGINT", err
+    second_sent = float(out.split()[1])
+    assert ended - second_sent < 3, f"the second SIGINT took {ended - second_sent:.1f} s to stop it"
+
+
 def test_a_second_signal_stops_the_process_at_once(tmp_path):
     """The first signal is raised between two backend calls; while a long call runs, the main thread
     cannot act on it. A second one ends the process at once, leaving no output."""

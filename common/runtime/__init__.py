@@ -6,5 +6,6 @@ seeding, `--load`/`--save`, outputs written all or nothing, signals, and the bac
 - `cli`: the shared options, argument types, and the terminal's rules for misuse and signals;
 - `options/`: each experiment's own options, their checks and its memory estimate, side by side;
 - `resources`: memory estimates and refusals; `outputs`: files written all or nothing, `--load`;
-- `interrupts`: SIGINT and SIGTERM as one exception, held back while outputs are placed.
+- `interrupts`: SIGINT and SIGTERM as one exception, never lost, held back while outputs are placed;
+  a second one ends the process at once.
 """
