@@ -93,9 +93,10 @@ def tutorial_loop(
     """
     started = time.perf_counter()
     require_positive_int("epochs", epochs)
-    if stateful_variables(model) and not backends.current().FIT_CARRIES_STATE:
+    backend = backends.current()
+    if stateful_variables(model) and not backend.FIT_CARRIES_STATE:
         raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
-                         "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
+                          f"{backend.FIT_REFUSAL} (use --loop fast)")
     history = History()
     bar = keras.utils.Progbar(epochs, unit_name="epoch") if progress else None
     for epoch in range(epochs):

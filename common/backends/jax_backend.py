@@ -25,6 +25,7 @@ from common.backends.base import CompiledStepsBase, batch_metric
 from common.checks import MisuseError
 
 FIT_CARRIES_STATE = False
+FIT_REFUSAL = "Keras's fit there does not carry the LSTM state between batches"
 
 
 def seed(value: int) -> None:
