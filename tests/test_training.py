@@ -9,7 +9,7 @@ import pytest
 from common import backends, models, schedules, sums, training
 from common.backends.base import STEP_BY_STEP_ABOVE
 from common.runtime.run import seed_everything
-from conftest import also_on_jax, echo_source
+from conftest import BACKEND, also_on_jax, echo_source
 
 
 
@@ -69,6 +69,18 @@ def test_predict_carries_the_state_as_eager_stateful_calls_do():
 def test_plain_loop_refuses_stateful_models_where_fit_drops_the_state():
     with pytest.raises(ValueError, match="--loop plain is not available for stateful models"):
         training.tutorial_loop(_stateful_model(1), echo_source(1), 1, 5, reset_after=10)
+
+
+@also_on_jax
+@pytest.mark.skipif(BACKEND != "torch", reason="the refusal that only PyTorch needs")
+def test_on_torch_kerass_fit_still_fails_on_a_stateful_lstm_which_is_why_the_plain_loop_is_refused():
+    """Keras's LSTM on PyTorch saves the state tensor for the backward pass, then writes the new
+    state into that same tensor. Once an installed Keras no longer fails here, the plain loop can
+    be allowed on PyTorch (`FIT_CARRIES_STATE`, common/backends/torch_backend.py)."""
+    model = _stateful_model(1)
+    x, y = echo_source(1)()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        model.fit(x, y, batch_size=5, shuffle=False, epochs=1, verbose=0)
 
 
 @also_on_jax
