@@ -78,9 +78,9 @@ JAX and PyTorch only these and the reproductions run; the rest check data, encod
 handling and TensorFlow's own `fit`, which the other backends do not change."""
 reproduction = pytest.mark.reproduction
 """A reproduction at a tutorial's own settings, or a documented fix, on a fixed seed, held to a
-bound that every seed measured on each backend met (the experiment's docs page gives their
+bound that every seed measured on TensorFlow and JAX met (the experiment's docs page gives their
 figures): another CPU's rounding can move a run as another seed does, so one seed's figure would
-not do. Run on every backend."""
+not do. Run on every backend; PyTorch is held to the same bounds."""
 extended = pytest.mark.extended
 """More of what the core tests already check (every option combination, fuzzed command lines that
 train, the terminal and distributed paths): each trains its own models, so the README's test
