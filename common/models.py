@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from common.backends.base import recurrent_loop
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 from common.questions import ENCODINGS
 
@@ -225,32 +226,22 @@ class InputFirstLSTM(layers.LSTM):
         cell = self.cell
         if mask is not None or cell.dropout or cell.recurrent_dropout or cell.implementation != 2:
             return super().inner_loop(sequences, initial_state, mask, training=training)
-        if self.go_backwards:
-            sequences = keras.ops.flip(sequences, axis=1)
         # Every step's input product at once: (batch, steps, 4 * units).
         input_products = keras.ops.matmul(sequences, cell.kernel)
 
-        def step(state, input_product):
-            h, c = state
+        def step(input_product, states):
+            h, c = states
             z = keras.ops.add(input_product, keras.ops.matmul(h, cell.recurrent_kernel))
             if cell.use_bias:
                 z = keras.ops.add(z, cell.bias)
             c, o = cell._compute_carry_and_output_fused(keras.ops.split(z, 4, axis=-1), c)
             h = o * cell.activation(c)
-            return (h, c), (h, c)  # keras.ops.scan on TensorFlow writes out what it carries
+            return h, [h, c]
 
-        state = tuple(initial_state)
-        if self.unroll:  # the steps written out one after another, as Keras unrolls its own loop
-            outputs = []
-            for t in range(input_products.shape[1]):
-                state, _ = step(state, input_products[:, t])
-                outputs.append(state[0])
-            outputs = keras.ops.stack(outputs, axis=1)
-        else:
-            state, (outputs, _) = keras.ops.scan(step, state, keras.ops.swapaxes(input_products, 0, 1))
-            outputs = keras.ops.swapaxes(outputs, 0, 1)
-        # What Keras's loop returns: the last output, every step's output, the final state.
-        return outputs[:, -1], outputs, list(state)
+        # The loop Keras's LSTM runs, over the input products instead of the inputs.
+        return recurrent_loop(step, input_products, list(initial_state), go_backwards=self.go_backwards,
+                              unroll=self.unroll, input_length=sequences.shape[1],
+                              return_all_outputs=self.return_sequences)
 
 
 LONG_LAG_FORGET_BIAS = 5.0
