@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from common.backends.base import recurrent_loop
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 from common.questions import ENCODINGS
 
@@ -219,38 +220,42 @@ class InputFirstLSTM(layers.LSTM):
     Each gate is computed as Keras's `LSTMCell.call` computes it (implementation 2): the input
     product plus the recurrent one, then the bias, then the gates in Keras's order (input, forget,
     cell, output). With a mask, dropout or the cell's implementation 1, it runs Keras's own loop.
+
+    `one_hot_inputs`: every input step is one-hot (a single 1, zeros elsewhere), so its product
+    with the kernel is the kernel's row at the 1, picked instead of multiplied: the same numbers,
+    without a product over the whole one-hot width. Any other input would be read wrong.
     """
+
+    def __init__(self, units: int, one_hot_inputs: bool = False, **kwargs):
+        super().__init__(units, **kwargs)
+        self.one_hot_inputs = one_hot_inputs
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
         if mask is not None or cell.dropout or cell.recurrent_dropout or cell.implementation != 2:
             return super().inner_loop(sequences, initial_state, mask, training=training)
-        if self.go_backwards:
-            sequences = keras.ops.flip(sequences, axis=1)
         # Every step's input product at once: (batch, steps, 4 * units).
-        input_products = keras.ops.matmul(sequences, cell.kernel)
+        if self.one_hot_inputs:
+            input_products = keras.ops.take(cell.kernel, keras.ops.argmax(sequences, axis=-1), axis=0)
+        else:
+            input_products = keras.ops.matmul(sequences, cell.kernel)
 
-        def step(state, input_product):
-            h, c = state
+        def step(input_product, states):
+            h, c = states
             z = keras.ops.add(input_product, keras.ops.matmul(h, cell.recurrent_kernel))
             if cell.use_bias:
                 z = keras.ops.add(z, cell.bias)
             c, o = cell._compute_carry_and_output_fused(keras.ops.split(z, 4, axis=-1), c)
             h = o * cell.activation(c)
-            return (h, c), (h, c)  # keras.ops.scan on TensorFlow writes out what it carries
+            return h, [h, c]
 
-        state = tuple(initial_state)
-        if self.unroll:  # the steps written out one after another, as Keras unrolls its own loop
-            outputs = []
-            for t in range(input_products.shape[1]):
-                state, _ = step(state, input_products[:, t])
-                outputs.append(state[0])
-            outputs = keras.ops.stack(outputs, axis=1)
-        else:
-            state, (outputs, _) = keras.ops.scan(step, state, keras.ops.swapaxes(input_products, 0, 1))
-            outputs = keras.ops.swapaxes(outputs, 0, 1)
-        # What Keras's loop returns: the last output, every step's output, the final state.
-        return outputs[:, -1], outputs, list(state)
+        # The loop Keras's LSTM runs, over the input products instead of the inputs.
+        return recurrent_loop(step, input_products, list(initial_state), go_backwards=self.go_backwards,
+                              unroll=self.unroll, input_length=sequences.shape[1],
+                              return_all_outputs=self.return_sequences)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "one_hot_inputs": self.one_hot_inputs}
 
 
 LONG_LAG_FORGET_BIAS = 5.0
@@ -337,9 +342,10 @@ def memory_full_bptt(steps: int, width: int, units: int = 20, long_lag: bool = F
         raise MisuseError("last_step_share, memory_units and shortcut change the long-lag model: use them "
                           "with long_lag")
     # Reads the whole sequence, writing an output at every step: no state is carried between batches.
-    # Keras's LSTM with its input product taken out of the loop, one product over the whole
-    # sequence: the same function, several times faster over long sequences.
-    lstm = InputFirstLSTM(units, return_sequences=True)
+    # Keras's LSTM with its input product taken out of the loop, for the whole sequence at once
+    # (each step's one-hot input picks its row of the kernel): the same function, several times
+    # faster over long sequences.
+    lstm = InputFirstLSTM(units, one_hot_inputs=True, return_sequences=True)
     if shortcut is None:
         model = keras.Sequential([
             # One one-hot item per time step, the whole sequence at once.

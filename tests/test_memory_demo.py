@@ -351,10 +351,13 @@ def _numpy(tensors):
 @also_on_jax
 @pytest.mark.parametrize("options", [dict(return_sequences=True), dict(return_state=True),
                                      dict(return_sequences=True, unroll=True), dict(go_backwards=True)])
-def test_input_first_lstm_computes_what_keras_lstm_computes_to_the_last_bit(options):
-    """On one-hot inputs, as the memory demo's, the input product picks rows of the kernel exactly."""
+@pytest.mark.parametrize("one_hot_inputs", [False, True])
+def test_input_first_lstm_computes_what_keras_lstm_computes_to_the_last_bit(options, one_hot_inputs):
+    """On one-hot inputs, as the memory demo's, the input product is a row of the kernel exactly,
+    multiplied out or picked."""
     x = _one_hot_sequences()
     plain, first = _lstm_pair(**options)
+    first.one_hot_inputs = one_hot_inputs
     _same_weights(plain, first, x.shape)
     for expected, got in zip(_numpy(keras.tree.flatten(plain(x))), _numpy(keras.tree.flatten(first(x)))):
         np.testing.assert_array_equal(got, expected)
@@ -374,10 +377,13 @@ def test_input_first_lstm_on_any_inputs_is_within_rounding_of_keras_lstm():
 
 
 @also_on_jax
-def test_input_first_lstm_gradients_equal_keras_lstms():
+@pytest.mark.parametrize("one_hot_inputs", [False, True])
+def test_input_first_lstm_gradients_equal_keras_lstms(one_hot_inputs):
     x, y = _one_hot_sequences(steps=40), _one_hot_sequences(steps=40, seed=1)
     gradients = []
-    for layer in _lstm_pair(return_sequences=True):
+    plain, first = _lstm_pair(return_sequences=True)
+    first.one_hot_inputs = one_hot_inputs
+    for layer in (plain, first):
         seed_everything(4)
         model = keras.Sequential([keras.Input(shape=x.shape[1:]), layer, keras.layers.Dense(12, activation="softmax")])
         if gradients:  # the second model starts from the first one's weights
@@ -401,10 +407,11 @@ def test_input_first_lstm_holds_an_lstms_weights_both_ways_and_round_trips_throu
     back.build(x.shape)
     back.set_weights(first.get_weights())  # and the new layer's into an LSTM
     np.testing.assert_array_equal(_numpy([back(x)])[0], _numpy([plain(x)])[0])
+    first.one_hot_inputs = True
     model = keras.Sequential([keras.Input(shape=x.shape[1:]), first])
     model.save(tmp_path / "first.keras")
     loaded = keras.models.load_model(tmp_path / "first.keras")
-    assert type(loaded.layers[0]) is models.InputFirstLSTM
+    assert type(loaded.layers[0]) is models.InputFirstLSTM and loaded.layers[0].one_hot_inputs
     np.testing.assert_array_equal(_numpy([loaded(x)])[0], _numpy([model(x)])[0])
 
 
@@ -433,7 +440,7 @@ def test_a_stateful_input_first_lstm_carries_its_state_as_keras_lstm_does():
 
 
 def test_the_long_sequence_models_use_input_first_lstm_and_the_tutorials_keeps_keras_lstm():
-    assert type(memory.lstm_of(models.memory_full_bptt(4, 5))) is models.InputFirstLSTM
+    assert memory.lstm_of(models.memory_full_bptt(4, 5)).one_hot_inputs, "the memory demo's inputs are one-hot"
     assert type(memory.lstm_of(models.memory_full_bptt(4, 5, long_lag=True, shortcut=3))) is models.InputFirstLSTM
     assert type(memory.lstm_of(models.memory_stateful())) is keras.layers.LSTM
 
