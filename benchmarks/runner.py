@@ -21,19 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_script(script: str, argv: list[str], seed: int, loop: str | None = None,
                timeout: float | None = None, backend: str | None = None,
-               env: dict[str, str] | None = None) -> dict[str, Any]:
+               env: dict[str, str] | None = None, root: Path = ROOT) -> dict[str, Any]:
     """Run `script` with `argv`, the given seed and `--loop` (None: the script's default), on
-    `backend` (None: the one Keras would pick), with `env` added to the environment; return its
-    `--json` document, with the whole process's wall time as `process_seconds`."""
-    if not (ROOT / script).is_file():
-        raise ValueError(f"no script {script!r} in {ROOT}")
+    `backend` (None: the one Keras would pick), with `env` added to the environment, from the
+    checkout at `root` (another version of the suite, to compare with); return its `--json`
+    document, with the whole process's wall time as `process_seconds`."""
+    if not (root / script).is_file():
+        raise ValueError(f"no script {script!r} in {root}")
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "run.json"
-        command = [sys.executable, str(ROOT / script), *argv, "--seed", str(seed), "--quiet",
+        command = [sys.executable, str(root / script), *argv, "--seed", str(seed), "--quiet",
                    "--json", str(report), *(["--loop", loop] if loop else [])]
         environment = {**os.environ, **({"KERAS_BACKEND": backend} if backend else {}), **(env or {})}
         started = time.perf_counter()
-        finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+        finished = subprocess.run(command, cwd=root, capture_output=True, text=True,
                                   timeout=timeout, env=environment)
         process_seconds = time.perf_counter() - started
         if finished.returncode != 0 or not report.exists():

@@ -2,10 +2,11 @@
 
 Each experiment trains with the same seed and data with `--loop plain` (one `model.fit` call per
 epoch, per sequence for the stateful ones, as the tutorials do) and with `--loop fast` (the
-project's compiled loop, same weight updates), on TensorFlow and on JAX, one run at a time. It
-prints the training seconds, the whole process's seconds (start-up, training, evaluation), the
-plain/fast ratio, whether both loops reached the same figures, and then JAX against TensorFlow.
-On JAX, Keras's `fit` drops a stateful layer's state, so there is no plain run of the stateful
+project's compiled loop, same weight updates), on TensorFlow, on JAX and, where it is installed,
+on PyTorch, one run at a time. It prints the training seconds, the whole process's seconds
+(start-up, training, evaluation), the plain/fast ratio, whether both loops reached the same
+figures, and then each backend against TensorFlow. On JAX, Keras's `fit` drops a stateful layer's
+state, and on PyTorch it fails on a stateful LSTM, so there is no plain run of the stateful
 experiments there. The project's loop runs twice on JAX: first with an empty compilation cache
 (a first run), then again with the programs the first run compiled (any later run of the same
 command). Never run two trainings at once: a ratio means something only on an otherwise idle
@@ -20,6 +21,7 @@ machine.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import platform
 import statistics
@@ -49,7 +51,7 @@ EXPERIMENTS = [
     Experiment("echo_partial", "echo_partial.py", 5000, stateful=True),
     Experiment("memory_demo", "memory_demo.py", 250, stateful=True),
 ]
-BACKENDS = ("tensorflow", "jax")
+BACKENDS = ("tensorflow", "jax", "torch") if importlib.util.find_spec("torch") else ("tensorflow", "jax")
 JAX_WARM = "jax (cached)"
 """The second JAX run, with the programs the first compiled."""
 TOLERANCE = 1e-6
@@ -84,8 +86,8 @@ def jax_cache_env(folder: str) -> dict[str, str]:
 
 
 def timed_rounds(script: str, argv: list[str], seed: int, repeats: int) -> dict[str, list[dict]]:
-    """`repeats` rounds of the project's loop: TensorFlow, JAX with an empty compilation cache, JAX
-    with what that run compiled; one run at a time, round after round, so that a machine whose speed
+    """`repeats` rounds of the project's loop: TensorFlow, JAX with an empty compilation cache,
+    PyTorch where installed, JAX with what the first JAX run compiled; one run at a time, round after round, so that a machine whose speed
     drifts slows every configuration alike. Returns each configuration's runs in order."""
     runs: dict[str, list[dict]] = {backend: [] for backend in (*BACKENDS, JAX_WARM)}
     for _ in range(repeats):
@@ -138,6 +140,8 @@ def main() -> int:
                 figures = "first run's: " + compare(rounds["jax"][0]["metrics"], fast["metrics"])
             elif experiment.stateful and backend == "jax" and not args.skip_plain:
                 figures = "no plain loop: fit drops the state"
+            elif experiment.stateful and backend == "torch" and not args.skip_plain:
+                figures = "no plain loop: fit fails on a stateful LSTM"
             elif not args.skip_plain:
                 with tempfile.TemporaryDirectory() as own_cache:
                     plain = run_script(experiment.script, argv, args.seed, loop="plain", backend=backend,
@@ -152,13 +156,15 @@ def main() -> int:
                    f"{median['process_seconds']:.1f}", figures]
             lines.append("| " + " | ".join(row) + " |")
             print(lines[-1], flush=True)
-    lines += ["", "JAX against TensorFlow, the project's loop (above 1: JAX faster):", "",
-              "| experiment | training, first run | whole process, first run | training, cached | "
-              "whole process, cached |", "|---|---|---|---|---|"]
+    others = [backend for backend in (*BACKENDS, JAX_WARM) if backend != "tensorflow"]
+    lines += ["", "Each backend against TensorFlow, the project's loop, training and whole process (above 1: "
+              "faster than TensorFlow):", "",
+              "| experiment | " + " | ".join(f"{backend}: training | {backend}: whole process" for backend in others)
+              + " |", "|---|" + "---|---|" * len(others)]
     for experiment in chosen:
         tf_run = medians[experiment.name, "tensorflow"]
         ratios = [tf_run[key] / medians[experiment.name, backend][key]
-                  for backend in ("jax", JAX_WARM) for key in ("train_seconds", "process_seconds")]
+                  for backend in others for key in ("train_seconds", "process_seconds")]
         lines.append(f"| {experiment.name} | " + " | ".join(f"{ratio:.2f}x" for ratio in ratios) + " |")
     print("\n".join(lines[-len(chosen) - 4:]))
     if args.markdown:

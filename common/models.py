@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from common.backends.base import recurrent_loop
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 from common.questions import ENCODINGS
 
@@ -203,6 +204,60 @@ def memory_stateful(batch_size: int = 1, width: int = 5, units: int = 20) -> ker
     return model
 
 
+@keras.saving.register_keras_serializable(package="memory_demo")
+class InputFirstLSTM(layers.LSTM):
+    """Keras's LSTM, with the input product `x_t @ W` taken out of the recurrence: the same layer,
+    weights and outputs, computed in another order.
+
+    Keras's LSTM cell computes, at every time step, `z = x_t @ W + h @ U + b`, then its gates. Only
+    `h @ U` depends on the step before; `x_t @ W` does not, so this layer computes it for every
+    step in one product before the loop (as cuDNN does on a GPU), and the loop does `h @ U` alone.
+    Over a long sequence with a wide input (the memory demo at lag 1000: 1001 steps of a 1002-wide
+    one-hot) that turns a thousand small products, and their thousand gradients, into one large
+    product each, several times faster (docs/speed.md). Over a few steps it gains nothing, so the
+    other models keep `layers.LSTM`.
+
+    Each gate is computed as Keras's `LSTMCell.call` computes it (implementation 2): the input
+    product plus the recurrent one, then the bias, then the gates in Keras's order (input, forget,
+    cell, output). With a mask, dropout or the cell's implementation 1, it runs Keras's own loop.
+
+    `one_hot_inputs`: every input step is one-hot (a single 1, zeros elsewhere), so its product
+    with the kernel is the kernel's row at the 1, picked instead of multiplied: the same numbers,
+    without a product over the whole one-hot width. Any other input would be read wrong.
+    """
+
+    def __init__(self, units: int, one_hot_inputs: bool = False, **kwargs):
+        super().__init__(units, **kwargs)
+        self.one_hot_inputs = one_hot_inputs
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        cell = self.cell
+        if mask is not None or cell.dropout or cell.recurrent_dropout or cell.implementation != 2:
+            return super().inner_loop(sequences, initial_state, mask, training=training)
+        # Every step's input product at once: (batch, steps, 4 * units).
+        if self.one_hot_inputs:
+            input_products = keras.ops.take(cell.kernel, keras.ops.argmax(sequences, axis=-1), axis=0)
+        else:
+            input_products = keras.ops.matmul(sequences, cell.kernel)
+
+        def step(input_product, states):
+            h, c = states
+            z = keras.ops.add(input_product, keras.ops.matmul(h, cell.recurrent_kernel))
+            if cell.use_bias:
+                z = keras.ops.add(z, cell.bias)
+            c, o = cell._compute_carry_and_output_fused(keras.ops.split(z, 4, axis=-1), c)
+            h = o * cell.activation(c)
+            return h, [h, c]
+
+        # The loop Keras's LSTM runs, over the input products instead of the inputs.
+        return recurrent_loop(step, input_products, list(initial_state), go_backwards=self.go_backwards,
+                              unroll=self.unroll, input_length=sequences.shape[1],
+                              return_all_outputs=self.return_sequences)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "one_hot_inputs": self.one_hot_inputs}
+
+
 LONG_LAG_FORGET_BIAS = 5.0
 """Least forget-gate bias at initialisation for `long_lag`: sigmoid(5) = 0.993 keeps ~50% of a cell over 100 steps."""
 LONG_LAG_LEARNING_RATE = 0.01
@@ -287,7 +342,10 @@ def memory_full_bptt(steps: int, width: int, units: int = 20, long_lag: bool = F
         raise MisuseError("last_step_share, memory_units and shortcut change the long-lag model: use them "
                           "with long_lag")
     # Reads the whole sequence, writing an output at every step: no state is carried between batches.
-    lstm = layers.LSTM(units, return_sequences=True)
+    # Keras's LSTM with its input product taken out of the loop, for the whole sequence at once
+    # (each step's one-hot input picks its row of the kernel): the same function, several times
+    # faster over long sequences.
+    lstm = InputFirstLSTM(units, one_hot_inputs=True, return_sequences=True)
     if shortcut is None:
         model = keras.Sequential([
             # One one-hot item per time step, the whole sequence at once.

@@ -10,8 +10,10 @@ On Keras 3 each `fit` call costs tens of milliseconds of set-up, most of a tutor
 `train` makes exactly `tutorial_loop`'s updates, in the same order, on the same data, with the same resets,
 but runs up to a thousand steps inside one compiled call of the backend (`common/backends/`): the
 epochs' batches are stacked into one array, and beside them goes one number per batch, 1 to carry
-the LSTM state into the batch, 0 to start it from zeros, which is what `reset_states()` does. A
-test checks, on each backend, that both loops compute the same weights.
+the LSTM state into the batch, 0 to start it from zeros, which is what `reset_states()` does. When
+every epoch of a call holds the same data (the memory demo's two fixed sequences), that epoch goes
+in once and each step says which of its batches it trains on. A test checks, on each backend, that
+both loops compute the same weights.
 """
 
 from __future__ import annotations
@@ -97,9 +99,10 @@ def tutorial_loop(
     """
     started = time.perf_counter()
     require_positive_int("epochs", epochs)
-    if stateful_variables(model) and not backends.current().FIT_CARRIES_STATE:
+    backend = backends.current()
+    if stateful_variables(model) and not backend.FIT_CARRIES_STATE:
         raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
-                         "Keras's fit there does not carry the LSTM state between batches (use --loop fast)")
+                          f"{backend.FIT_REFUSAL} (use --loop fast)")
     history = History()
     shown = Progress(epochs) if progress else None
     for epoch in range(epochs):
@@ -180,8 +183,8 @@ def _fast_loop(model: keras.Model, next_epoch: EpochSource, epochs: int, batch_s
     while done < epochs:
         count = min(per_call, epochs - done)
         # Drawn while the previous call trains: on JAX a call returns before its steps are done.
-        xs, ys = _stacked_epochs(epochs_data, count, batch_size, first_x, first_y)
-        results = compiled.run(xs, ys, np.tile(keep_state, count))
+        xs, ys, batches = _call_data(epochs_data, count, batch_size, first_x, first_y)
+        results = compiled.run(xs, ys, batches, np.tile(keep_state, count))
         if in_flight:
             _record(history, *in_flight, steps_per_epoch, metric, shown)
         done += count
@@ -227,17 +230,36 @@ def _build_for_loop(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size
     reset_states(model)
 
 
-def _stacked_epochs(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count: int, batch_size: int,
-                    first_x: np.ndarray, first_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The next `count` epochs as one array of batches each, x in the first epoch's dtype, y as float32."""
-    xs = np.empty((count, *first_x.shape), first_x.dtype)
-    ys = np.empty((count, *first_y.shape), np.float32)
+def _call_data(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count: int, batch_size: int,
+               first_x: np.ndarray, first_y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The next `count` epochs as batches (x in the first epoch's dtype, y as float32), and for each
+    of the call's training steps the index of its batch.
+
+    When every one of the `count` epochs holds the same data, that epoch is handed over once and
+    its batches are trained `count` times in turn: at long lags, copying one unchanged epoch many
+    times over is a large part of the training's time (docs/speed.md). Otherwise the epochs are
+    stacked in order.
+    """
+    xs = ys = None  # the stacked epochs, from the first that differs from the call's first epoch
     for i in range(count):
         x, y = next(epochs_data)
         if x.shape != first_x.shape or y.shape != first_y.shape:
             raise MisuseError("every epoch must have the same shapes as the first")
-        xs[i], ys[i] = x, y
-    return (xs.reshape((-1, batch_size) + first_x.shape[1:]), ys.reshape((-1, batch_size) + first_y.shape[1:]))
+        if i == 0:
+            call_first = (x, y)
+        elif xs is None and not (np.array_equal(x, call_first[0]) and np.array_equal(y, call_first[1])):
+            xs, ys = np.empty((count, *first_x.shape), first_x.dtype), np.empty((count, *first_y.shape), np.float32)
+            xs[:i], ys[:i] = call_first  # the epochs before this one all held the call's first epoch's data
+        if xs is not None:
+            xs[i], ys[i] = x, y
+    steps_per_epoch = len(first_x) // batch_size
+    if xs is None:  # one epoch, its batches trained in turn `count` times
+        xs, ys = call_first[0].astype(first_x.dtype, copy=False), call_first[1].astype(np.float32, copy=False)
+        batches = np.tile(np.arange(steps_per_epoch), count)
+    else:
+        batches = np.arange(count * steps_per_epoch)
+    return (xs.reshape((-1, batch_size) + first_x.shape[1:]), ys.reshape((-1, batch_size) + first_y.shape[1:]),
+            batches)
 
 
 def _record(history: History, losses: Any, scores: Any, done: int, steps_per_epoch: int, metric: str | None,

@@ -1,6 +1,7 @@
 """Helpers every test module shares: the backend under test, and running a script in a subprocess."""
 
 import atexit
+import importlib.util
 import json
 import os
 import random
@@ -33,6 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 settings.register_profile("behaviour", deadline=None)
 settings.load_profile("behaviour")
 BACKEND = keras.backend.backend()
+TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
+"""PyTorch is the one backend the test requirements do not install (requirements-torch.txt does)."""
+needs_torch = pytest.mark.skipif(not TORCH_INSTALLED, reason="PyTorch is not installed (requirements-torch.txt)")
+INSTALLED_BACKENDS = ("tensorflow", "jax", "torch") if TORCH_INSTALLED else ("tensorflow", "jax")
 
 
 def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=1800):
@@ -68,14 +73,14 @@ def refused(script, argv, tmp_path: Path, capsys) -> str:
 
 also_on_jax = pytest.mark.also_on_jax
 """Backend-sensitive (the fast loop, a tiny run of every script, seeding, save and load, every
-guarantee of the README's Reliability section): run on JAX as well as TensorFlow. On JAX only these
-and the reproductions run; the rest check data, encoders, argument handling and TensorFlow's own
-`fit`, which JAX does not change."""
+guarantee of the README's Reliability section): run on JAX and PyTorch as well as TensorFlow. On
+JAX and PyTorch only these and the reproductions run; the rest check data, encoders, argument
+handling and TensorFlow's own `fit`, which the other backends do not change."""
 reproduction = pytest.mark.reproduction
 """A reproduction at a tutorial's own settings, or a documented fix, on a fixed seed, held to a
-bound that every seed measured on both backends met (the experiment's docs page gives their
+bound that every seed measured on TensorFlow and JAX met (the experiment's docs page gives their
 figures): another CPU's rounding can move a run as another seed does, so one seed's figure would
-not do. Run on both backends."""
+not do. Run on every backend; PyTorch is held to the same bounds."""
 extended = pytest.mark.extended
 """More of what the core tests already check (every option combination, fuzzed command lines that
 train, the terminal and distributed paths): each trains its own models, so the README's test
@@ -83,8 +88,8 @@ command leaves them out; `python3 -m pytest -m extended` runs them."""
 
 
 def pytest_collection_modifyitems(config, items):
-    """On JAX, keep only the tests marked `also_on_jax` and the reproductions."""
-    if BACKEND != "jax":
+    """On JAX and PyTorch, keep only the tests marked `also_on_jax` and the reproductions."""
+    if BACKEND == "tensorflow":
         return
     kept = [item for item in items if item.get_closest_marker("also_on_jax") or item.get_closest_marker("reproduction")]
     if len(kept) < len(items):

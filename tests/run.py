@@ -1,36 +1,45 @@
-"""The README's test run: the tests on TensorFlow, then on JAX, each whatever the other did.
+"""The README's test run: the tests on TensorFlow, then on JAX, then on PyTorch, each whatever
+the others did.
 
-Chaining the two pytest runs with `&&` would hide the JAX half whenever the TensorFlow half failed;
-here both always run, the last lines say how each ended, and the exit status is non-zero if either
-failed. Arguments are passed to both pytest runs in place of the default selection, e.g.
+Chaining the pytest runs with `&&` would hide the later ones whenever an earlier one failed; here
+every one runs, the last lines say how each ended, and the exit status is non-zero if any failed.
+PyTorch's run is skipped, and its line says so, where PyTorch is not installed. Arguments are
+passed to every pytest run in place of the default selection, e.g.
 `python3 tests/run.py -x tests/test_cli.py`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-BACKENDS = ("tensorflow", "jax")
+BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_ARGS = ("-q", "-n", "2", "-m", "not extended")
 """Two test processes, one per core; the extended checks (`-m extended`) left out."""
-OUTCOMES = {0: "passed", 5: "no test selected (on JAX only the backend-sensitive tests run)"}
+OUTCOMES = {0: "passed", 5: "no test selected (on JAX and PyTorch only the backend-sensitive tests run)"}
 """pytest's exit statuses that are not a failure."""
+SKIPPED = ("skipped: PyTorch is not installed (python3 -m pip install -r requirements-torch.txt "
+           "--extra-index-url https://download.pytorch.org/whl/cpu)")
 
 
 def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parent.parent
     pytest_args = argv or list(DEFAULT_ARGS)
-    statuses = {}
+    statuses: dict[str, int | None] = {}
     for backend in BACKENDS:
+        if backend == "torch" and importlib.util.find_spec("torch") is None:
+            statuses[backend] = None
+            continue
         print(f"== KERAS_BACKEND={backend} python3 -m pytest {' '.join(pytest_args)}", flush=True)
         statuses[backend] = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=root,
                                            env=dict(os.environ, KERAS_BACKEND=backend)).returncode
     for backend, status in statuses.items():
-        print(f"== {backend}: {OUTCOMES.get(status, f'FAILED (pytest exit status {status})')}")
-    return 0 if all(status in OUTCOMES for status in statuses.values()) else 1
+        outcome = SKIPPED if status is None else OUTCOMES.get(status, f"FAILED (pytest exit status {status})")
+        print(f"== {backend}: {outcome}")
+    return 0 if all(status is None or status in OUTCOMES for status in statuses.values()) else 1
 
 
 if __name__ == "__main__":

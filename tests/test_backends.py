@@ -1,9 +1,10 @@
-"""Both backends: the JAX loop trains as TensorFlow's `fit` does, state carried; models move
-between backends; distribution; backend refusal; a JAX run that needs no TensorFlow; a run that
-imports none of the libraries of Keras's optional integrations.
+"""Every backend: the JAX and PyTorch loops train as TensorFlow's `fit` does, state carried;
+models move between backends; distribution; backend refusal; a JAX or PyTorch run that needs no
+TensorFlow; a run that imports none of the libraries of Keras's optional integrations.
 
-These tests run the TensorFlow side in this process and start JAX in subprocesses, so they are
-not marked `also_on_jax`: the TensorFlow pass runs them, once.
+These tests run the TensorFlow side in this process and start the other backends in
+subprocesses, so they are not marked `also_on_jax`: the TensorFlow pass runs them, once. Those
+that need PyTorch are skipped where it is not installed.
 """
 
 import json
@@ -18,14 +19,16 @@ import binary_addition
 from common import models, training
 from common.runtime import startup
 from common.runtime.run import seed_everything
-from conftest import ROOT, echo_source, extended, run_python
+from conftest import INSTALLED_BACKENDS, ROOT, TORCH_INSTALLED, echo_source, extended, needs_torch, run_python
 
 
 
-# On JAX: from the initial weights in argv[1], train the same stateful echo model with the fast
+OTHER_BACKENDS = [pytest.param("jax"), pytest.param("torch", marks=needs_torch)]
+
+# On JAX or PyTorch: from the initial weights in argv[1], train the same stateful echo model with the fast
 # loop, once with the state reset per sequence (every 10 samples, 2 batches) and once with a reset
 # before every batch (the state never carried); save both models' weights to argv[2].
-TRAIN_ECHO_ON_JAX = """
+TRAIN_ECHO = """
 import sys
 from common.runtime.startup import prepare_backend
 prepare_backend()
@@ -46,32 +49,52 @@ np.savez(sys.argv[2], **trained)
 """
 
 
-def test_jax_fast_loop_makes_tensorflow_fits_updates_with_the_state_carried(tmp_path):
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_fast_loop_makes_tensorflow_fits_updates_with_the_state_carried(tmp_path, backend):
     # TensorFlow's per-sequence fit carries the LSTM state across the two batches of a sequence and
-    # resets it between sequences: the tutorial's schedule, and the reference for the JAX loop.
+    # resets it between sequences: the tutorial's schedule, and the reference for the other loops.
     seed_everything(3)
     model = models.echo_full(batch_size=5, n_in=3, width=20, units=8)
     np.savez(tmp_path / "init.npz", *model.get_weights())
     history = training.tutorial_loop(model, echo_source(7, sequences=2), 3, 5, reset_after=10)
-    done = run_python(TRAIN_ECHO_ON_JAX, tmp_path / "init.npz", tmp_path / "jax.npz", backend="jax")
+    done = run_python(TRAIN_ECHO, tmp_path / "init.npz", tmp_path / "trained.npz", backend=backend)
     assert done.returncode == 0, done.stderr[-3000:]
-    jax = np.load(tmp_path / "jax.npz")
+    trained = np.load(tmp_path / "trained.npz")
     reference = model.get_weights()
-    carried = [jax[f"10_{i}"] for i in range(len(reference))]
+    carried = [trained[f"10_{i}"] for i in range(len(reference))]
     assert max(float(np.max(np.abs(a - b))) for a, b in zip(reference, carried)) < 1e-5
-    np.testing.assert_allclose(jax["10_loss"], history.loss, rtol=1e-5)
+    np.testing.assert_allclose(trained["10_loss"], history.loss, rtol=1e-5)
     # Control: the loop that never carried the state is caught.
-    not_carried = [jax[f"5_{i}"] for i in range(len(reference))]
+    not_carried = [trained[f"5_{i}"] for i in range(len(reference))]
     assert max(float(np.max(np.abs(a - b))) for a, b in zip(reference, not_carried)) > 1e-4
 
 
-def test_torch_is_refused_in_one_line_before_anything_runs(tmp_path):
+def test_unsupported_backends_are_refused_in_one_line_before_anything_runs(tmp_path):
     out = tmp_path / "out.json"
-    done = run_python(ROOT / "addition_mlp.py", "--json", out, backend="torch")
+    done = run_python(ROOT / "addition_mlp.py", "--json", out, backend="numpy")
     assert done.returncode == 2
-    assert done.stderr.strip() == ("addition_mlp.py: error: KERAS_BACKEND=torch is not supported: "
-                                   "use one of tensorflow, jax")
+    assert done.stderr.strip() == ("addition_mlp.py: error: KERAS_BACKEND=numpy is not supported: "
+                                   "use one of tensorflow, jax, torch")
     assert done.stdout == "" and not out.exists()
+
+
+# A script run as from the terminal, where PyTorch cannot be found.
+WITHOUT_TORCH = """
+import runpy, sys
+sys.modules["torch"] = None  # as if it were not installed
+sys.argv = ["addition_mlp.py", "--json", sys.argv[1]]
+runpy.run_path("addition_mlp.py", run_name="__main__")
+"""
+
+
+def test_torch_not_installed_is_refused_in_one_line_saying_how_to_install_it(tmp_path):
+    out = tmp_path / "out.json"
+    done = run_python(WITHOUT_TORCH, out, backend="torch")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("addition_mlp.py: error: KERAS_BACKEND=torch needs PyTorch, which is not "
+                                   f"installed: {startup.TORCH_INSTALL}")
+    assert done.stdout == "" and not out.exists()
+    assert startup.TORCH_INSTALL in (ROOT / "README.md").read_text(), "the README gives the same line"
 
 
 # A run as a user starts it (argv[1]: its --plot path, or none); then which of argv[2:] it imported.
@@ -84,7 +107,7 @@ print(sorted({name.split(".")[0] for name, module in sys.modules.items() if modu
 """
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", [pytest.param("tensorflow"), *OTHER_BACKENDS])
 def test_a_run_imports_none_of_the_libraries_of_kerass_optional_integrations(backend, tmp_path):
     done = run_python(IMPORTED_BY_A_RUN, "none", *startup.KERAS_EXTRAS, backend=backend)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -96,44 +119,47 @@ def test_a_run_imports_none_of_the_libraries_of_kerass_optional_integrations(bac
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
-# On JAX: train and save addition_mlp's model as a user would (argv[1]), then load it and the
-# TensorFlow-saved model (argv[2]) and predict argv[3]; say whether TensorFlow was ever imported.
-MLP_ON_JAX = """
+# On JAX or PyTorch: train and save addition_mlp's model as a user would (argv[1]), then load it
+# and the TensorFlow-saved model (argv[2]) and predict argv[3]; say which other backends' libraries
+# were ever imported.
+MLP_ELSEWHERE = """
 import sys
 import numpy as np
 import addition_mlp
 import keras
 assert addition_mlp.main(["--epochs", "2", "--quiet", "--save", sys.argv[1]]) == 0
 x = np.load(sys.argv[3])
-np.savez(sys.argv[4], jax=keras.models.load_model(sys.argv[1]).predict(x, verbose=0),
+np.savez(sys.argv[4], here=keras.models.load_model(sys.argv[1]).predict(x, verbose=0),
          tensorflow=keras.models.load_model(sys.argv[2]).predict(x, verbose=0))
-loaded = [name for name, module in sys.modules.items() if name.split(".")[0] == "tensorflow" and module is not None]
-print("tensorflow imported:", bool(loaded))
+print("imported:", sorted({name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+                          & {"tensorflow", "jax", "torch"} - {keras.backend.backend()}))
 """
 
 
 # Keras's own load_model, used here to compare predictions, warns about the JAX model's jit_compile;
 # the script's --load does not (checked at the end).
 @pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile=True`:UserWarning")
-def test_models_move_between_backends_and_a_jax_run_needs_no_tensorflow(tmp_path):
-    saved = {backend: tmp_path / f"{backend}.keras" for backend in ("tensorflow", "jax")}
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_models_move_between_backends_and_a_run_elsewhere_needs_no_tensorflow(tmp_path, backend):
+    saved = {name: tmp_path / f"{name}.keras" for name in ("tensorflow", backend)}
     assert addition_mlp.main(["--epochs", "2", "--quiet", "--save", str(saved["tensorflow"])]) == 0
     x = np.random.default_rng(0).uniform(0, 1, size=(50, 2)).astype("float32")
     np.save(tmp_path / "x.npy", x)
-    done = run_python(MLP_ON_JAX, saved["jax"], saved["tensorflow"], tmp_path / "x.npy", tmp_path / "on_jax.npz",
-                      backend="jax")
+    done = run_python(MLP_ELSEWHERE, saved[backend], saved["tensorflow"], tmp_path / "x.npy",
+                      tmp_path / "elsewhere.npz", backend=backend)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "tensorflow imported: False" in done.stdout
-    assert "cuda" not in done.stderr, "none of TensorFlow's start-up lines"
-    on_jax = np.load(tmp_path / "on_jax.npz")
-    for backend, path in saved.items():
+    assert "imported: []" in done.stdout, "neither TensorFlow nor the third backend"
+    assert done.stderr == "", "none of TensorFlow's start-up lines, nothing of PyTorch's"
+    elsewhere = np.load(tmp_path / "elsewhere.npz")
+    for name, path in saved.items():
         on_tensorflow = keras.ops.convert_to_numpy(keras.models.load_model(path)(x))
-        np.testing.assert_allclose(on_jax[backend], on_tensorflow, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(elsewhere["here" if name == backend else name], on_tensorflow,
+                                   rtol=1e-5, atol=1e-6)
     with warnings.catch_warnings(record=True) as caught:  # the script's --load, as a user runs it
         warnings.simplefilter("always")
-        assert addition_mlp.main(["--load", str(saved["jax"]), "--quiet"]) == 0
+        assert addition_mlp.main(["--load", str(saved[backend]), "--quiet"]) == 0
     assert not [str(warning.message) for warning in caught if "jit_compile" in str(warning.message)]
-    assert np.max(np.abs(on_jax["jax"] - on_jax["tensorflow"])) > 1e-3, "two different models, told apart"
+    assert np.max(np.abs(elsewhere["here"] - elsewhere["tensorflow"])) > 1e-3, "two different models, told apart"
 
 
 # No recurrent dropout (the serial default's): with it, two TensorFlow replicas' updates differ from one device's.
@@ -173,6 +199,18 @@ def test_two_replicas_make_the_same_updates_as_one_device(tmp_path, backend):
     two, one = (json.loads(path.read_text())["metrics"] for path in (mirrored, single))
     assert two["final_loss"] == pytest.approx(one["final_loss"], rel=1e-3)
     assert one["final_loss"] < 0.68, "it moved away from chance, ln 2 = 0.693"
+
+
+@needs_torch
+def test_torch_refuses_mirrored_in_one_line(tmp_path):
+    out = tmp_path / "out.json"
+    done = run_python(ROOT / "binary_addition.py", *REPLICAS, "--strategy", "mirrored", "--json", out,
+                      backend="torch")
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert done.stderr.strip() == ("binary_addition.py: error: --strategy mirrored is not available on torch: "
+                                   "Keras distributes training only on TensorFlow and JAX "
+                                   "(use KERAS_BACKEND=tensorflow or jax)")
+    assert not out.exists()
 
 
 def test_jax_keeps_its_compiled_programs_for_the_next_run_which_computes_the_same(tmp_path):

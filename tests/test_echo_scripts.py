@@ -101,6 +101,6 @@ def test_misuse_gives_one_line_and_status_2(script, argv, named, tmp_path, capsy
 
 
 @also_on_jax
-@pytest.mark.skipif(BACKEND != "jax", reason="TensorFlow's fit carries the state: the plain loop is there")
-def test_plain_loop_on_jax_refuses_stateful_models_in_one_line(tmp_path, capsys):
+@pytest.mark.skipif(BACKEND == "tensorflow", reason="TensorFlow's fit carries the state: the plain loop is there")
+def test_plain_loop_on_jax_and_torch_refuses_stateful_models_in_one_line(tmp_path, capsys):
     assert "--loop plain" in refused(echo_full, ["--epochs", "1", "--loop", "plain", "--quiet"], tmp_path, capsys)

@@ -153,7 +153,7 @@ def test_long_lag_with_a_shortcut_solves_lag_100_on_every_seed_tried(tmp_path):
 
 
 @reproduction
-@pytest.mark.skipif(BACKEND == "jax", reason="held on JAX to the shortcut test above (docs/memory_demo.md)")
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="held on JAX and PyTorch to the shortcut test above (docs/memory_demo.md)")
 def test_long_lag_without_a_shortcut_solves_lag_100_on_tensorflow(tmp_path):
     # Seeds 1-30 solved on TensorFlow on two machines; on JAX 27 of 30 on a CPU without AVX-512, the
     # three others stuck at even odds for the last steps, so JAX is held to the shortcut test above
@@ -315,3 +315,148 @@ def test_cell_states_are_the_lstms_own_and_a_shortcut_model_draws_them_saves_and
     assert picture.read_bytes()[:4] == b"\x89PNG"
     again = run_script(memory_demo, [*shortcut, "--load", saved, "--quiet"], tmp_path, name="again")
     assert again["metrics"]["last_step_margins"] == first["metrics"]["last_step_margins"]
+
+
+# models.InputFirstLSTM: Keras's LSTM with its input product taken out of the loop, for the long-lag
+# models. It must be the same layer: the same outputs, gradients, weights, saving and fallbacks.
+
+# Keras's LSTM on PyTorch runs, by default, a loop of its own that adds the bias to the input
+# product before the recurrent one; the cell's own arithmetic, which InputFirstLSTM follows, is the
+# loop it runs with `use_cudnn=False`, as on TensorFlow and JAX without a GPU.
+CELL_ARITHMETIC = {"use_cudnn": False} if BACKEND == "torch" else {}
+
+
+def _lstm_pair(units=6, cell_arithmetic=True, **options):
+    """A Keras LSTM (computing its gates as its cell does, unless `cell_arithmetic` is false) and an
+    InputFirstLSTM with the same options (to be built with the same weights)."""
+    seed_everything(3)
+    plain = keras.layers.LSTM(units, **options, **(CELL_ARITHMETIC if cell_arithmetic else {}))
+    return plain, models.InputFirstLSTM(units, **options)
+
+
+def _same_weights(plain, first, shape):
+    plain.build(shape)
+    first.build(shape)
+    first.set_weights(plain.get_weights())
+
+
+def _one_hot_sequences(batch=2, steps=30, width=12, seed=0):
+    return np.eye(width, dtype="float32")[np.random.default_rng(seed).integers(0, width, (batch, steps))]
+
+
+def _numpy(tensors):
+    return [keras.ops.convert_to_numpy(t) for t in tensors]
+
+
+@also_on_jax
+@pytest.mark.parametrize("options", [dict(return_sequences=True), dict(return_state=True),
+                                     dict(return_sequences=True, unroll=True), dict(go_backwards=True)])
+@pytest.mark.parametrize("one_hot_inputs", [False, True])
+def test_input_first_lstm_computes_what_keras_lstm_computes_to_the_last_bit(options, one_hot_inputs):
+    """On one-hot inputs, as the memory demo's, the input product is a row of the kernel exactly,
+    multiplied out or picked."""
+    x = _one_hot_sequences()
+    plain, first = _lstm_pair(**options)
+    first.one_hot_inputs = one_hot_inputs
+    _same_weights(plain, first, x.shape)
+    for expected, got in zip(_numpy(keras.tree.flatten(plain(x))), _numpy(keras.tree.flatten(first(x)))):
+        np.testing.assert_array_equal(got, expected)
+
+
+@also_on_jax
+def test_input_first_lstm_on_any_inputs_is_within_rounding_of_keras_lstm():
+    """Real-valued inputs: one product over all the steps may add in another order than one a step."""
+    x = np.random.default_rng(1).normal(size=(3, 20, 7)).astype("float32")
+    plain, first = _lstm_pair(return_sequences=True)
+    _same_weights(plain, first, x.shape)
+    np.testing.assert_allclose(_numpy([first(x)])[0], _numpy([plain(x)])[0], rtol=0, atol=1e-6)
+    keras_default = keras.layers.LSTM(6, return_sequences=True)  # on PyTorch, Keras's own loop
+    keras_default.build(x.shape)
+    keras_default.set_weights(plain.get_weights())
+    np.testing.assert_allclose(_numpy([first(x)])[0], _numpy([keras_default(x)])[0], rtol=0, atol=1e-6)
+
+
+@also_on_jax
+@pytest.mark.parametrize("one_hot_inputs", [False, True])
+def test_input_first_lstm_gradients_equal_keras_lstms(one_hot_inputs):
+    x, y = _one_hot_sequences(steps=40), _one_hot_sequences(steps=40, seed=1)
+    gradients = []
+    plain, first = _lstm_pair(return_sequences=True)
+    first.one_hot_inputs = one_hot_inputs
+    for layer in (plain, first):
+        seed_everything(4)
+        model = keras.Sequential([keras.Input(shape=x.shape[1:]), layer, keras.layers.Dense(12, activation="softmax")])
+        if gradients:  # the second model starts from the first one's weights
+            model.set_weights(gradients[0][1])
+        model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.SGD(1.0))
+        before = model.get_weights()
+        model.train_on_batch(x, y)  # with SGD at rate 1, each weight moves by minus its gradient
+        gradients.append(([b - a for a, b in zip(model.get_weights(), before)], before))
+    assert isinstance(model.layers[0], models.InputFirstLSTM)
+    for plain, first in zip(gradients[0][0], gradients[1][0]):
+        np.testing.assert_allclose(first, plain, rtol=0, atol=1e-6)
+
+
+@also_on_jax
+def test_input_first_lstm_holds_an_lstms_weights_both_ways_and_round_trips_through_keras_files(tmp_path):
+    x = _one_hot_sequences()
+    plain, first = _lstm_pair()
+    _same_weights(plain, first, x.shape)  # an LSTM's weights into the new layer
+    assert [w.shape for w in first.weights] == [w.shape for w in plain.weights]
+    back = keras.layers.LSTM(6, **CELL_ARITHMETIC)
+    back.build(x.shape)
+    back.set_weights(first.get_weights())  # and the new layer's into an LSTM
+    np.testing.assert_array_equal(_numpy([back(x)])[0], _numpy([plain(x)])[0])
+    first.one_hot_inputs = True
+    model = keras.Sequential([keras.Input(shape=x.shape[1:]), first])
+    model.save(tmp_path / "first.keras")
+    loaded = keras.models.load_model(tmp_path / "first.keras")
+    assert type(loaded.layers[0]) is models.InputFirstLSTM and loaded.layers[0].one_hot_inputs
+    np.testing.assert_array_equal(_numpy([loaded(x)])[0], _numpy([model(x)])[0])
+
+
+@also_on_jax
+def test_input_first_lstm_with_a_mask_or_dropout_runs_keras_lstms_own_loop():
+    x = _one_hot_sequences()
+    x[0, -5:] = 0  # padding, masked
+    masked = [keras.Sequential([keras.Input(shape=x.shape[1:]), keras.layers.Masking(0.0), layer])
+              for layer in _lstm_pair(cell_arithmetic=False)]
+    masked[1].set_weights(masked[0].get_weights())
+    np.testing.assert_array_equal(_numpy([masked[1](x)])[0], _numpy([masked[0](x)])[0])
+    for options in (dict(dropout=0.3, seed=5), dict(recurrent_dropout=0.3, seed=5)):
+        plain, first = _lstm_pair(cell_arithmetic=False, **options)
+        _same_weights(plain, first, x.shape)
+        np.testing.assert_array_equal(_numpy([first(x, training=True)])[0], _numpy([plain(x, training=True)])[0])
+
+
+@also_on_jax
+def test_a_stateful_input_first_lstm_carries_its_state_as_keras_lstm_does():
+    x = _one_hot_sequences(steps=10)
+    plain, first = _lstm_pair(stateful=True)
+    _same_weights(plain, first, x.shape)
+    for half in (x[:, :5], x[:, 5:]):  # the second call starts from the state the first left
+        np.testing.assert_array_equal(_numpy([first(half)])[0], _numpy([plain(half)])[0])
+    np.testing.assert_array_equal(_numpy(first.states), _numpy(plain.states))
+
+
+def test_the_long_sequence_models_use_input_first_lstm_and_the_tutorials_keeps_keras_lstm():
+    assert memory.lstm_of(models.memory_full_bptt(4, 5)).one_hot_inputs, "the memory demo's inputs are one-hot"
+    assert type(memory.lstm_of(models.memory_full_bptt(4, 5, long_lag=True, shortcut=3))) is models.InputFirstLSTM
+    assert type(memory.lstm_of(models.memory_stateful())) is keras.layers.LSTM
+
+
+@also_on_jax
+def test_the_fast_loop_trains_the_long_lag_model_as_the_tutorials_loop_does():
+    """One epoch handed to the compiled loop once, its batches trained epoch after epoch, makes the
+    updates that fitting each epoch's copy does."""
+    task = memory.MemoryTask(lag=70)  # longer than the loop unrolls: the layer's own loop
+    x, y = memory.arrange(memory.step_pairs(task, memory.draw_sequences(task, None)), [0, 1], 2, "full")
+    trained = []
+    for loop in ("fast", "plain"):
+        seed_everything(6)
+        model = models.memory_full_bptt(task.steps, task.width, units=8, long_lag=True, shortcut=4)
+        history = training.train(model, lambda: (x.copy(), y.copy()), 4, 1, progress=False, loop=loop)
+        trained.append((history.loss, model.get_weights()))
+    np.testing.assert_allclose(trained[0][0], trained[1][0], rtol=1e-5)
+    for fast, plain in zip(trained[0][1], trained[1][1]):
+        np.testing.assert_allclose(fast, plain, atol=1e-5)

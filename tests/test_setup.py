@@ -34,13 +34,14 @@ def test_ci_is_a_script_bash_can_parse():
 
 
 @pytest.mark.parametrize("statuses, expected", [
-    ({"tensorflow": 1, "jax": 0}, 1),
-    ({"tensorflow": 0, "jax": 1}, 1),
-    ({"tensorflow": 0, "jax": 0}, 0),
-    ({"tensorflow": 0, "jax": 5}, 0),  # nothing selected on JAX is not a failure
-    ({"tensorflow": 2, "jax": 0}, 1),  # pytest interrupted or misused
+    ({"tensorflow": 1, "jax": 0, "torch": 0}, 1),
+    ({"tensorflow": 0, "jax": 1, "torch": 0}, 1),
+    ({"tensorflow": 0, "jax": 0, "torch": 1}, 1),
+    ({"tensorflow": 0, "jax": 0, "torch": 0}, 0),
+    ({"tensorflow": 0, "jax": 5, "torch": 5}, 0),  # nothing selected on JAX or PyTorch is not a failure
+    ({"tensorflow": 2, "jax": 0, "torch": 0}, 1),  # pytest interrupted or misused
 ])
-def test_the_test_run_runs_both_backends_and_fails_if_either_failed(monkeypatch, capsys, statuses, expected):
+def test_the_test_run_runs_every_backend_and_fails_if_any_failed(monkeypatch, capsys, statuses, expected):
     calls = []
 
     def fake_pytest(command, cwd, env):
@@ -48,17 +49,31 @@ def test_the_test_run_runs_both_backends_and_fails_if_either_failed(monkeypatch,
         return subprocess.CompletedProcess(command, statuses[env["KERAS_BACKEND"]])
 
     monkeypatch.setattr(test_run.subprocess, "run", fake_pytest)
+    monkeypatch.setattr(test_run.importlib.util, "find_spec", lambda name: object())  # PyTorch installed
     assert test_run.main([]) == expected
-    assert [backend for _, backend in calls] == ["tensorflow", "jax"]
+    assert [backend for _, backend in calls] == ["tensorflow", "jax", "torch"]
     assert all(command[-5:] == ["-q", "-n", "2", "-m", "not extended"] for command, _ in calls)
-    summary = capsys.readouterr().out.strip().splitlines()[-2:]
-    assert [line.split(":")[0] for line in summary] == ["== tensorflow", "== jax"]
+    summary = capsys.readouterr().out.strip().splitlines()[-3:]
+    assert [line.split(":")[0] for line in summary] == ["== tensorflow", "== jax", "== torch"]
     assert ("FAILED" in summary[0]) == (statuses["tensorflow"] not in (0, 5))
 
 
-def test_the_test_run_passes_its_arguments_to_both_runs(monkeypatch):
+@pytest.mark.parametrize("other_status, expected", [(0, 0), (1, 1)])
+def test_without_pytorch_the_test_run_says_it_skipped_it(monkeypatch, capsys, other_status, expected):
+    calls = []
+    monkeypatch.setattr(test_run.subprocess, "run", lambda command, cwd, env: calls.append(env["KERAS_BACKEND"])
+                        or subprocess.CompletedProcess(command, other_status))
+    monkeypatch.setattr(test_run.importlib.util, "find_spec", lambda name: None)  # nothing installed
+    assert test_run.main([]) == expected
+    assert calls == ["tensorflow", "jax"]
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("== torch: skipped: PyTorch is not installed (python3 -m pip install")
+
+
+def test_the_test_run_passes_its_arguments_to_every_run(monkeypatch):
     commands = []
     monkeypatch.setattr(test_run.subprocess, "run",
                         lambda command, cwd, env: commands.append(command) or subprocess.CompletedProcess(command, 0))
+    monkeypatch.setattr(test_run.importlib.util, "find_spec", lambda name: object())
     test_run.main(["-x", "tests/test_cli.py"])
-    assert [command[-2:] for command in commands] == [["-x", "tests/test_cli.py"]] * 2
+    assert [command[-2:] for command in commands] == [["-x", "tests/test_cli.py"]] * 3

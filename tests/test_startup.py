@@ -9,7 +9,9 @@ import pkgutil
 import pytest
 
 import common
-from conftest import ROOT, run_python
+from conftest import ROOT, needs_torch, run_python
+
+BACKENDS = ["tensorflow", "jax", pytest.param("torch", marks=needs_torch)]
 
 KERAS_FREE = ["common.checks", "common.sums", "common.echo", "common.questions", "common.brackets", "common.binary"]
 """The modules whose job needs no Keras: data, encoders, scoring, the printed rows."""
@@ -20,7 +22,7 @@ def test_a_data_module_imports_no_keras():
 import sys
 for name in {KERAS_FREE!r}:
     __import__(name)
-print(sorted(name for name in ("keras", "tensorflow", "jax") if name in sys.modules))
+print(sorted(name for name in ("keras", "tensorflow", "jax", "torch") if name in sys.modules))
 """)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "[]"
@@ -30,7 +32,7 @@ def _every_module() -> list[str]:
     return sorted(info.name for info in pkgutil.walk_packages(common.__path__, "common."))
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_importing_any_module_of_common_changes_nothing_else(backend):
     """No backend preparation at import: no library hidden, no import hook added, no environment set,
     beyond what importing Keras itself does."""
@@ -50,7 +52,7 @@ print([name for name, module in sys.modules.items() if module is None], sys.meta
     assert done.stdout.strip().splitlines()[-1] == "[] True []"
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_help_prints_only_the_help_and_a_run_only_its_own_lines(backend, tmp_path):
     done = run_python(ROOT / "echo_full.py", "--help", backend=backend)
     assert done.returncode == 0 and done.stdout.startswith("usage: echo_full.py")
@@ -83,13 +85,50 @@ print("done")
     ]
 
 
-def test_on_jax_importing_tensorflow_fails_saying_why():
-    done = run_python("""
+@pytest.mark.parametrize("backend, library, name", [
+    ("jax", "tensorflow", "TensorFlow"),
+    pytest.param("torch", "tensorflow", "TensorFlow", marks=needs_torch),
+    pytest.param("torch", "jax", "JAX", marks=needs_torch),
+])
+def test_importing_another_backends_library_fails_saying_why(backend, library, name):
+    done = run_python(f"""
 from common.runtime.startup import prepare_backend
 prepare_backend()
-import tensorflow
-""", backend="jax")
+import {library}
+""", backend=backend)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("ModuleNotFoundError: TensorFlow is kept out of this JAX run")
-    assert "KERAS_BACKEND=tensorflow" in last
+    here = {"jax": "JAX", "torch": "PyTorch"}[backend]
+    assert last.startswith(f"ModuleNotFoundError: {name} is kept out of this {here} run")
+    assert f"KERAS_BACKEND={library}" in last
+
+
+@needs_torch
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_a_run_on_another_backend_never_imports_torch(backend, tmp_path):
+    """Keras imports PyTorch only on its own backend: a run of a script, saving its model included,
+    leaves it out, where it is installed."""
+    done = run_python(f"""
+import sys
+import addition_mapping
+assert addition_mapping.main(["--epochs", "1", "--examples", "4", "--quiet", "--save", {str(tmp_path / "m.keras")!r}]) == 0
+print("torch" in sys.modules)
+""", backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+@needs_torch
+def test_torch_runs_on_one_thread_unless_told_otherwise():
+    """PyTorch's threads wait for every core at each small operation: on a busy machine, a step
+    on two threads takes many times as long as on one (docs/speed.md)."""
+    code = """
+from common.runtime.startup import prepare_backend
+prepare_backend()
+import torch
+print(torch.get_num_threads())
+"""
+    done = run_python(code, backend="torch", env={"OMP_NUM_THREADS": ""})
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr[-3000:]
+    done = run_python(code, backend="torch", env={"OMP_NUM_THREADS": "2"})
+    assert done.returncode == 0 and done.stdout.strip() == "2", done.stderr[-3000:]

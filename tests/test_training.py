@@ -9,7 +9,7 @@ import pytest
 from common import backends, models, schedules, sums, training
 from common.backends.base import STEP_BY_STEP_ABOVE
 from common.runtime.run import seed_everything
-from conftest import also_on_jax, echo_source
+from conftest import BACKEND, also_on_jax, echo_source
 
 
 
@@ -69,6 +69,18 @@ def test_predict_carries_the_state_as_eager_stateful_calls_do():
 def test_plain_loop_refuses_stateful_models_where_fit_drops_the_state():
     with pytest.raises(ValueError, match="--loop plain is not available for stateful models"):
         training.tutorial_loop(_stateful_model(1), echo_source(1), 1, 5, reset_after=10)
+
+
+@also_on_jax
+@pytest.mark.skipif(BACKEND != "torch", reason="the refusal that only PyTorch needs")
+def test_on_torch_kerass_fit_still_fails_on_a_stateful_lstm_which_is_why_the_plain_loop_is_refused():
+    """Keras's LSTM on PyTorch saves the state tensor for the backward pass, then writes the new
+    state into that same tensor. Once an installed Keras no longer fails here, the plain loop can
+    be allowed on PyTorch (`FIT_CARRIES_STATE`, common/backends/torch_backend.py)."""
+    model = _stateful_model(1)
+    x, y = echo_source(1)()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        model.fit(x, y, batch_size=5, shuffle=False, epochs=1, verbose=0)
 
 
 @also_on_jax
@@ -211,3 +223,16 @@ def test_misuse_is_refused():
     training.train(model, _mapping_source(2), 1, 2, progress=False)
     with pytest.raises(ValueError, match="before the model's first update"):
         schedules.decay_learning_rate(model, 10)
+
+
+def test_a_call_hands_over_an_unchanged_epoch_once_and_stacks_changing_ones():
+    """The memory demo's epochs are the same two sequences every time: one copy goes to the
+    compiled loop, its batches trained in turn; epochs that change are stacked as drawn."""
+    x, y = np.arange(12, dtype=np.float32).reshape(6, 2), np.ones((6, 1), np.float32)
+    xs, ys, batches = training._call_data(iter([(x.copy(), y.copy())] * 3), 3, 2, x, y)
+    assert xs.shape == (3, 2, 2) and ys.shape == (3, 2, 1)
+    assert batches.tolist() == [0, 1, 2] * 3
+    changed = [(x, y), (x.copy(), y.copy()), (x + 1, y)]  # the third epoch differs
+    xs, ys, batches = training._call_data(iter(changed), 3, 2, x, y)
+    assert batches.tolist() == list(range(9))
+    np.testing.assert_array_equal(xs.reshape(3, 6, 2), np.stack([x, x, x + 1]))

@@ -6,7 +6,8 @@ Each supported backend has one module here with the same names:
 - `CompiledSteps(model, metric)`: many training (or prediction) steps in one compiled call;
 - `compiled_inference(model)`: one compiled forward pass for repeated evaluation;
 - `distribution(name)`: the context that builds and trains a model over several devices;
-- `FIT_CARRIES_STATE`: whether Keras's own `fit` carries a stateful layer's state between batches.
+- `FIT_CARRIES_STATE`: whether Keras's own `fit` trains a stateful layer, its state carried between
+  batches; where it does not, `FIT_REFUSAL` says why.
 
 What must happen before Keras loads (refusing other backends, quieting TensorFlow's start-up) is
 `common.runtime.startup.prepare_backend()`.
@@ -29,6 +30,8 @@ def current() -> ModuleType:
         from common.backends import tensorflow_backend as module
     elif backend == "jax":
         from common.backends import jax_backend as module
+    elif backend == "torch":
+        from common.backends import torch_backend as module
     else:
         raise RuntimeError(f"Keras runs on {backend}, which common.runtime.startup.prepare_backend() refuses")
     return module

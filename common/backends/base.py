@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import weakref
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import keras
 from keras import ops
+from keras.src import backend as keras_backend
 
 from common.checks import MisuseError
 
@@ -15,6 +16,17 @@ MAX_UNROLL_STEPS = 64
 """Recurrent layers of at most this many steps are traced unrolled: no loop nested in the loop."""
 STEP_BY_STEP_ABOVE = 150
 """Recurrent steps above which the TensorFlow loop calls training steps one by one (docs/speed.md)."""
+
+
+def recurrent_loop(step: Callable, inputs: Any, initial_states: list, **options: Any) -> tuple[Any, Any, list]:
+    """Keras's own loop over time steps, the one its recurrent layers run (`keras.src.backend.rnn`,
+    which Keras's public API does not export): `step(inputs_t, states) -> (output_t, new_states)`
+    over `inputs` (batch, steps, ...); returns the last output, every output, the final states.
+
+    Beside `keras.ops.scan` it unrolls (`unroll=True`) and goes backwards as the layers do, and on
+    TensorFlow it carries the states from step to step directly, where `scan` stores them at each step.
+    """
+    return keras_backend.rnn(step, inputs, initial_states, **options)
 
 
 def stateful_variables(model: keras.Model) -> list[keras.Variable]:

@@ -25,6 +25,7 @@ from common.backends.base import CompiledStepsBase, batch_metric
 from common.checks import MisuseError
 
 FIT_CARRIES_STATE = False
+FIT_REFUSAL = "Keras's fit there does not carry the LSTM state between batches"
 
 
 def seed(value: int) -> None:
@@ -45,8 +46,10 @@ class CompiledSteps(CompiledStepsBase):
         self._train = jax.jit(self._train_scan)
         self._predict = jax.jit(self._predict_scan)
 
-    def run(self, xs: np.ndarray, ys: np.ndarray, keep_state: np.ndarray) -> tuple[jax.Array, jax.Array]:
-        """Train on batches xs[i], ys[i] in order; the state is zeroed before step i where keep_state[i] is 0.
+    def run(self, xs: np.ndarray, ys: np.ndarray, batches: np.ndarray,
+            keep_state: np.ndarray) -> tuple[jax.Array, jax.Array]:
+        """Train step i on batch j = batches[i], xs[j] and ys[j]; the state is zeroed before step i
+        where keep_state[i] is 0.
 
         Returns each step's loss and score as soon as the steps are queued, not when they are done
         (JAX dispatches asynchronously): `np.asarray` of them waits.
@@ -55,7 +58,8 @@ class CompiledSteps(CompiledStepsBase):
         carry = tuple(_values(group) for group in (model.trainable_variables, model.non_trainable_variables,
                                                    self.states, model.optimizer.variables))
         with self.unrolled():
-            carry, (losses, scores) = self._train(carry, xs, ys, keep_state.astype(np.float32))
+            carry, (losses, scores) = self._train(carry, xs, ys, batches.astype(np.int32),
+                                                  keep_state.astype(np.float32))
         for group, values in zip((model.trainable_variables, model.non_trainable_variables, self.states,
                                   model.optimizer.variables), carry):
             _assign(group, values)
@@ -100,8 +104,12 @@ class CompiledSteps(CompiledStepsBase):
         score = batch_metric(self.metric, y, y_pred)
         return (trainable, non_trainable, states, optimizer_variables), (loss.astype(jnp.float32), score)
 
-    def _train_scan(self, carry: tuple, xs: Any, ys: Any, keep_state: Any) -> tuple[tuple, tuple]:
-        return jax.lax.scan(self._train_step, carry, (xs, ys, keep_state))
+    def _train_scan(self, carry: tuple, xs: Any, ys: Any, batches: Any, keep_state: Any) -> tuple[tuple, tuple]:
+        def step(carry: tuple, schedule: tuple) -> tuple[tuple, tuple]:
+            batch, keep = schedule
+            return self._train_step(carry, (xs[batch], ys[batch], keep))
+
+        return jax.lax.scan(step, carry, (batches, keep_state))
 
     def _predict_scan(self, weights: tuple, states: list, xs: Any, keep_state: Any) -> tuple[list, Any]:
         trainable, non_trainable = weights

@@ -44,15 +44,18 @@ class CompiledSteps(CompiledStepsBase):
         self._predict_graph = tf.function(self._predict, reduce_retracing=True)
         self._predict_one_graph = tf.function(self._predict_one, reduce_retracing=True)
 
-    def run(self, xs: np.ndarray, ys: np.ndarray, keep_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Train on batches xs[i], ys[i] in order; the state is zeroed before step i where keep_state[i] is 0."""
+    def run(self, xs: np.ndarray, ys: np.ndarray, batches: np.ndarray,
+            keep_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Train step i on batch j = batches[i], xs[j] and ys[j]; the state is zeroed before step i
+        where keep_state[i] is 0."""
         xs, ys = tf.constant(xs, dtype=self._input_dtype), tf.constant(ys, dtype=tf.float32)
         keep_state = tf.constant(keep_state, dtype=tf.float32)
         with self.unrolled():
             if not self.step_by_step:
-                losses, scores = self._run_graph(xs, ys, keep_state)
+                losses, scores = self._run_graph(xs, ys, tf.constant(batches, dtype=tf.int32), keep_state)
             else:
-                losses, scores = zip(*(self._one_step_graph(xs[i], ys[i], keep_state[i]) for i in range(len(xs))))
+                losses, scores = zip(*(self._one_step_graph(xs[j], ys[j], keep_state[i])
+                                       for i, j in enumerate(batches)))
                 losses, scores = tf.stack(losses), tf.stack(scores)
         return losses.numpy(), scores.numpy()
 
@@ -85,13 +88,14 @@ class CompiledSteps(CompiledStepsBase):
         return self.model(x, training=False)
 
     @tf.autograph.experimental.do_not_convert
-    def _run(self, xs: tf.Tensor, ys: tf.Tensor, keep_state: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        n_steps = tf.shape(xs)[0]
+    def _run(self, xs: tf.Tensor, ys: tf.Tensor, batches: tf.Tensor,
+             keep_state: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        n_steps = tf.shape(batches)[0]
         losses = tf.TensorArray(tf.float32, size=n_steps)
         scores = tf.TensorArray(tf.float32, size=n_steps)
 
         def body(i, losses, scores):
-            loss, score = self._one_step(xs[i], ys[i], keep_state[i])
+            loss, score = self._one_step(xs[batches[i]], ys[batches[i]], keep_state[i])
             return i + 1, losses.write(i, loss), scores.write(i, score)
 
         _, losses, scores = tf.while_loop(

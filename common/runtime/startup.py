@@ -5,7 +5,10 @@ Nothing here runs on import: a script (or a test, or a user's own program) calls
 
 - refuses a backend the suite does not support, in one line with exit status 2;
 - keeps TensorFlow's start-up lines off the first screen, where the backend is TensorFlow;
-- keeps TensorFlow out of a JAX run, saying so in the error of any later `import tensorflow`;
+- keeps TensorFlow out of a JAX or PyTorch run, and JAX out of a PyTorch run, saying so in the
+  error of any later import of them;
+- refuses PyTorch in one line, saying how to install it, where it is not installed, and runs
+  PyTorch's operations on one thread unless OMP_NUM_THREADS says otherwise;
 - keeps JAX's compiled programs on disk for the next run;
 - imports Keras without the libraries of its optional integrations, which the suite never uses.
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -26,7 +31,14 @@ import warnings
 from pathlib import Path
 from typing import Iterator
 
-SUPPORTED = ("tensorflow", "jax")
+SUPPORTED = ("tensorflow", "jax", "torch")
+NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+KEPT_OUT = {"jax": ("tensorflow",), "torch": ("tensorflow", "jax")}
+"""The other backends' libraries a run keeps out: Keras imports them, where installed, only to seed
+TensorFlow and look for its types when saving, and for JAX's own checkpoint callback."""
+TORCH_INSTALL = ("python3 -m pip install -r requirements-torch.txt "
+                 "--extra-index-url https://download.pytorch.org/whl/cpu")
+"""The README's line: PyTorch's CPU build, which the suite's torch backend needs."""
 KERAS_EXTRAS = ("sklearn", "matplotlib", "IPython", "pandas")
 """What Keras imports at start-up, when installed, for integrations the suite never uses: its
 scikit-learn wrappers, image-gallery plots, notebook display and pandas inputs to `fit`."""
@@ -61,18 +73,32 @@ def prepare_backend() -> str:
         return _prepared
     backend = configured()
     if backend not in SUPPORTED:
-        program = Path(sys.argv[0]).name or "python"
-        print(f"{program}: error: KERAS_BACKEND={backend} is not supported: use one of {', '.join(SUPPORTED)}",
-              file=sys.stderr)
-        raise SystemExit(2)
+        _refuse(f"KERAS_BACKEND={backend} is not supported: use one of {', '.join(SUPPORTED)}")
+    if backend == "torch" and importlib.util.find_spec("torch") is None:
+        _refuse(f"KERAS_BACKEND=torch needs PyTorch, which is not installed: {TORCH_INSTALL}")
+    if backend in KEPT_OUT:
+        keep_other_backends_out(backend)
     if backend == "jax":
-        keep_tensorflow_out()
         keep_jax_compilations()
+    if backend == "torch":
+        # PyTorch's operations share one OpenMP team of a thread per core, which waits for every
+        # core at each of the thousands of small operations of a step: on a machine whose cores
+        # are also busy with anything else, each step takes many times as long as on one thread.
+        # A value you set is kept (docs/speed.md has both).
+        if not os.environ.get("OMP_NUM_THREADS"):
+            os.environ["OMP_NUM_THREADS"] = "1"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with quiet_tensorflow_start() if backend == "tensorflow" else contextlib.nullcontext():
         import_keras_without(KERAS_EXTRAS)
     _prepared = backend
     return backend
+
+
+def _refuse(message: str) -> None:
+    """End the process as a misused command line does: one line naming the program, exit status 2."""
+    program = Path(sys.argv[0]).name or "python"
+    print(f"{program}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 @contextlib.contextmanager
@@ -117,28 +143,46 @@ def _relay_lines(reading: int, terminal: int, hidden: str) -> None:
             os.write(terminal, line)
 
 
-class _KeptOut(importlib.abc.MetaPathFinder):
-    """Refuses to import TensorFlow, with the reason in the error."""
+class _KeptOut(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Fails the import of the other backends' libraries, with the reason in the error.
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "tensorflow" or name.startswith("tensorflow."):
-            raise ModuleNotFoundError(
-                "TensorFlow is kept out of this JAX run by common.runtime.startup.keep_tensorflow_out "
-                "(Keras would import it only to seed it); run with KERAS_BACKEND=tensorflow to use it",
-                name=name)
+    Only the import fails: `importlib.util.find_spec`, with which PyTorch looks for libraries to
+    leave out of its compiler's traces, still finds them, without loading them.
+    """
+
+    def __init__(self, backend: str, libraries: list[str]):
+        self.backend, self.libraries = backend, libraries
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if name.partition(".")[0] in self.libraries:
+            return importlib.machinery.ModuleSpec(name, self)
         return None
 
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        library = spec.name.partition(".")[0]
+        reason = "Keras would import it only to seed it" if library == "tensorflow" else \
+            "Keras would import it only for a checkpoint callback the suite never uses"
+        raise ModuleNotFoundError(
+            f"{NAMES[library]} is kept out of this {NAMES[self.backend]} run by "
+            f"common.runtime.startup.keep_other_backends_out ({reason}); "
+            f"run with KERAS_BACKEND={library} to use it", name=spec.name)
 
-def keep_tensorflow_out() -> None:
-    """Make `import tensorflow` fail for the rest of this JAX process, saying why.
+    def exec_module(self, module: object) -> None:
+        """Never reached: `create_module` refuses every module."""
 
-    On JAX, Keras still imports TensorFlow whenever it is installed, to seed it in
-    `keras.utils.set_random_seed` and to look for its types when saving a model: seconds of
-    start-up and a screen of log for nothing. Keras treats a TensorFlow that fails to import as
-    absent. A TensorFlow already imported is left alone.
+
+def keep_other_backends_out(backend: str) -> None:
+    """Make importing the libraries `KEPT_OUT[backend]` fail for the rest of this process, saying why.
+
+    On JAX and PyTorch, Keras still imports TensorFlow whenever it is installed, to seed it in
+    `keras.utils.set_random_seed` and to look for its types when saving a model; on PyTorch it
+    imports JAX too, for a checkpoint callback: seconds of start-up and a screen of log for
+    nothing. Keras treats a library that fails to import as absent. One already imported is left
+    alone.
     """
-    if "tensorflow" not in sys.modules and not any(isinstance(f, _KeptOut) for f in sys.meta_path):
-        sys.meta_path.insert(0, _KeptOut())
+    libraries = [library for library in KEPT_OUT[backend] if library not in sys.modules]
+    if libraries and not any(isinstance(finder, _KeptOut) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _KeptOut(backend, libraries))
 
 
 def import_keras_without(names: tuple[str, ...]) -> None:
