@@ -6,7 +6,9 @@ Each supported backend has one module here with the same names:
 - `CompiledSteps(model, metric)`: many training (or prediction) steps in one compiled call;
 - `compiled_inference(model)`: one compiled forward pass for repeated evaluation;
 - `distribution(name)`: the context that builds and trains a model over several devices;
-- `FIT_CARRIES_STATE`: whether Keras's own `fit` carries a stateful layer's state between batches.
+- `FIT_CARRIES_STATE`: whether Keras's own `fit` carries a stateful layer's state between batches;
+- `INPUT_FIRST_ABOVE`: the sequence length above which `models.InputFirstLSTM` trains faster than
+  Keras's LSTM.
 
 What must happen before Keras loads (refusing other backends, quieting TensorFlow's start-up) is
 `common.runtime.startup.prepare_backend()`.

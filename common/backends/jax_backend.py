@@ -25,6 +25,8 @@ from common.backends.base import CompiledStepsBase, batch_metric
 from common.checks import MisuseError
 
 FIT_CARRIES_STATE = False
+INPUT_FIRST_ABOVE = 0
+"""Faster from the memory demo's lag 100 up (docs/speed.md)."""
 
 
 def seed(value: int) -> None:
