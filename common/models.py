@@ -215,7 +215,7 @@ class InputFirstLSTM(layers.LSTM):
     step in one product before the loop (as cuDNN does on a GPU), and the loop does `h @ U` alone.
     Over a long sequence with a wide input (the memory demo at lag 1000: 1001 steps of a 1002-wide
     one-hot) that turns a thousand small products, and their thousand gradients, into one large
-    product each, several times faster (docs/speed.md). Over a few steps it gains little or nothing
+    product each, and a training step much faster (docs/speed.md). Over a few steps it gains little or nothing
     (`backends.current().INPUT_FIRST_ABOVE`), so the other models keep `layers.LSTM`.
 
     Each gate is computed as Keras's `LSTMCell.call` computes it (implementation 2): the input
@@ -345,7 +345,7 @@ def memory_full_bptt(steps: int, width: int, units: int = 20, long_lag: bool = F
     # Reads the whole sequence, writing an output at every step: no state is carried between batches.
     # Over long sequences, Keras's LSTM with its input product taken out of the loop, for the whole
     # sequence at once (each step's one-hot input picks its row of the kernel): the same function,
-    # several times faster there.
+    # faster there.
     if steps > backends.current().INPUT_FIRST_ABOVE:
         lstm = InputFirstLSTM(units, one_hot_inputs=True, return_sequences=True)
     else:
