@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from common import backends
 from common.backends.base import recurrent_loop
 from common.checks import MisuseError, require_fraction, require_int, require_positive_int
 from common.questions import ENCODINGS
@@ -214,8 +215,8 @@ class InputFirstLSTM(layers.LSTM):
     step in one product before the loop (as cuDNN does on a GPU), and the loop does `h @ U` alone.
     Over a long sequence with a wide input (the memory demo at lag 1000: 1001 steps of a 1002-wide
     one-hot) that turns a thousand small products, and their thousand gradients, into one large
-    product each, several times faster (docs/speed.md). Over a few steps it gains nothing, so the
-    other models keep `layers.LSTM`.
+    product each, and a training step much faster (docs/speed.md). Over a few steps it gains little or nothing
+    (`backends.current().INPUT_FIRST_ABOVE`), so the other models keep `layers.LSTM`.
 
     Each gate is computed as Keras's `LSTMCell.call` computes it (implementation 2): the input
     product plus the recurrent one, then the bias, then the gates in Keras's order (input, forget,
@@ -342,10 +343,13 @@ def memory_full_bptt(steps: int, width: int, units: int = 20, long_lag: bool = F
         raise MisuseError("last_step_share, memory_units and shortcut change the long-lag model: use them "
                           "with long_lag")
     # Reads the whole sequence, writing an output at every step: no state is carried between batches.
-    # Keras's LSTM with its input product taken out of the loop, for the whole sequence at once
-    # (each step's one-hot input picks its row of the kernel): the same function, several times
-    # faster over long sequences.
-    lstm = InputFirstLSTM(units, one_hot_inputs=True, return_sequences=True)
+    # Over long sequences, Keras's LSTM with its input product taken out of the loop, for the whole
+    # sequence at once (each step's one-hot input picks its row of the kernel): the same function,
+    # faster there.
+    if steps > backends.current().INPUT_FIRST_ABOVE:
+        lstm = InputFirstLSTM(units, one_hot_inputs=True, return_sequences=True)
+    else:
+        lstm = layers.LSTM(units, return_sequences=True)
     if shortcut is None:
         model = keras.Sequential([
             # One one-hot item per time step, the whole sequence at once.

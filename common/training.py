@@ -236,9 +236,8 @@ def _call_data(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count: int,
     of the call's training steps the index of its batch.
 
     When every one of the `count` epochs holds the same data, that epoch is handed over once and
-    its batches are trained `count` times in turn: at long lags, copying one unchanged epoch many
-    times over is a large part of the training's time (docs/speed.md). Otherwise the epochs are
-    stacked in order.
+    its batches are trained `count` times in turn, instead of `count` copies of it (at the memory
+    demo's long lags, copies of two long sequences). Otherwise the epochs are stacked in order.
     """
     xs = ys = None  # the stacked epochs, from the first that differs from the call's first epoch
     for i in range(count):

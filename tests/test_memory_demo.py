@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import memory_demo
-from common import memory, models, training
+from common import backends, memory, models, training
 from common.runtime.options import memory_demo as memory_options
 from common.runtime.run import seed_everything
 from conftest import BACKEND, also_on_jax, extended, refused, reproduction, run_script
@@ -439,9 +439,12 @@ def test_a_stateful_input_first_lstm_carries_its_state_as_keras_lstm_does():
     np.testing.assert_array_equal(_numpy(first.states), _numpy(plain.states))
 
 
+@also_on_jax
 def test_the_long_sequence_models_use_input_first_lstm_and_the_tutorials_keeps_keras_lstm():
-    assert memory.lstm_of(models.memory_full_bptt(4, 5)).one_hot_inputs, "the memory demo's inputs are one-hot"
-    assert type(memory.lstm_of(models.memory_full_bptt(4, 5, long_lag=True, shortcut=3))) is models.InputFirstLSTM
+    long = memory.lstm_of(models.memory_full_bptt(301, 5, long_lag=True, shortcut=3))
+    assert type(long) is models.InputFirstLSTM and long.one_hot_inputs, "the memory demo's inputs are one-hot"
+    short = type(memory.lstm_of(models.memory_full_bptt(4, 5)))
+    assert short is (models.InputFirstLSTM if backends.current().INPUT_FIRST_ABOVE < 4 else keras.layers.LSTM)
     assert type(memory.lstm_of(models.memory_stateful())) is keras.layers.LSTM
 
 
@@ -449,12 +452,13 @@ def test_the_long_sequence_models_use_input_first_lstm_and_the_tutorials_keeps_k
 def test_the_fast_loop_trains_the_long_lag_model_as_the_tutorials_loop_does():
     """One epoch handed to the compiled loop once, its batches trained epoch after epoch, makes the
     updates that fitting each epoch's copy does."""
-    task = memory.MemoryTask(lag=70)  # longer than the loop unrolls: the layer's own loop
+    task = memory.MemoryTask(lag=160)  # InputFirstLSTM on both backends, its own loop (not unrolled)
     x, y = memory.arrange(memory.step_pairs(task, memory.draw_sequences(task, None)), [0, 1], 2, "full")
     trained = []
     for loop in ("fast", "plain"):
         seed_everything(6)
         model = models.memory_full_bptt(task.steps, task.width, units=8, long_lag=True, shortcut=4)
+        assert type(memory.lstm_of(model)) is models.InputFirstLSTM
         history = training.train(model, lambda: (x.copy(), y.copy()), 4, 1, progress=False, loop=loop)
         trained.append((history.loss, model.get_weights()))
     np.testing.assert_allclose(trained[0][0], trained[1][0], rtol=1e-5)

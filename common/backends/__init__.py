@@ -7,7 +7,9 @@ Each supported backend has one module here with the same names:
 - `compiled_inference(model)`: one compiled forward pass for repeated evaluation;
 - `distribution(name)`: the context that builds and trains a model over several devices;
 - `FIT_CARRIES_STATE`: whether Keras's own `fit` trains a stateful layer, its state carried between
-  batches; where it does not, `FIT_REFUSAL` says why.
+  batches; where it does not, `FIT_REFUSAL` says why;
+- `INPUT_FIRST_ABOVE`: the sequence length above which the memory demo uses `models.InputFirstLSTM`
+  instead of Keras's LSTM.
 
 What must happen before Keras loads (refusing other backends, quieting TensorFlow's start-up) is
 `common.runtime.startup.prepare_backend()`.

@@ -26,6 +26,8 @@ from common.checks import MisuseError
 
 FIT_CARRIES_STATE = False
 FIT_REFUSAL = "Keras's fit there does not carry the LSTM state between batches"
+INPUT_FIRST_ABOVE = 0
+"""Faster from the memory demo's lag 100 up (docs/speed.md)."""
 
 
 def seed(value: int) -> None:

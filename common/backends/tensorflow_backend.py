@@ -15,6 +15,9 @@ from common.backends.base import STEP_BY_STEP_ABOVE, CompiledStepsBase, batch_me
 from common.checks import MisuseError
 
 FIT_CARRIES_STATE = True
+INPUT_FIRST_ABOVE = STEP_BY_STEP_ABOVE
+"""Where training steps are called one by one: inside the graph loop of training steps, at lag 100,
+it trained slower than Keras's LSTM (docs/speed.md)."""
 
 # Each new model (memory_demo --trials N builds one per seed) is traced once, as it must be;
 # TensorFlow would warn about "frequent retracing" of the loop's function from the fifth on.

@@ -32,6 +32,9 @@ FIT_CARRIES_STATE = False
 """Keras's own `fit` would carry the state here (it runs eagerly), but fails on the first update
 of a stateful LSTM: see the module's docstring."""
 FIT_REFUSAL = "Keras's fit there fails on the first update of a stateful LSTM"
+INPUT_FIRST_ABOVE = 0
+"""Keras's LSTM on PyTorch already computes the input products before its loop; the memory demo's
+layer also picks them as kernel rows from its one-hot inputs (docs/speed.md)."""
 
 
 def seed(value: int) -> None:
