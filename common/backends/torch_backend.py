@@ -16,6 +16,7 @@ stateful LSTM or GRU; the tutorial's loop (`--loop plain`) is refused for statef
 from __future__ import annotations
 
 import contextlib
+import math
 import weakref
 from contextlib import AbstractContextManager
 from typing import Any, Callable
@@ -32,9 +33,9 @@ FIT_CARRIES_STATE = False
 """Keras's own `fit` would carry the state here (it runs eagerly), but fails on the first update
 of a stateful LSTM: see the module's docstring."""
 FIT_REFUSAL = "Keras's fit there fails on the first update of a stateful LSTM"
-INPUT_FIRST_ABOVE = 0
-"""Keras's LSTM on PyTorch already computes the input products before its loop; the memory demo's
-layer also picks them as kernel rows from its one-hot inputs (docs/speed.md)."""
+INPUT_FIRST_ABOVE = math.inf
+"""Never: Keras's LSTM on PyTorch already computes the input products before its loop, and the
+memory demo's layer was no faster there (docs/speed.md)."""
 
 
 def seed(value: int) -> None:
