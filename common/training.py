@@ -253,7 +253,8 @@ def _call_data(epochs_data: Iterator[tuple[np.ndarray, np.ndarray]], count: int,
             xs[i], ys[i] = x, y
     steps_per_epoch = len(first_x) // batch_size
     if xs is None:  # one epoch, its batches trained in turn `count` times
-        xs, ys = call_first[0].astype(first_x.dtype, copy=False), call_first[1].astype(np.float32, copy=False)
+        # A copy: the call may still be reading it when the source hands out its next epoch.
+        xs, ys = np.array(call_first[0], first_x.dtype), np.array(call_first[1], np.float32)
         batches = np.tile(np.arange(steps_per_epoch), count)
     else:
         batches = np.arange(count * steps_per_epoch)
