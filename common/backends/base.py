@@ -1,4 +1,5 @@
-"""What both backends' compiled training loops share: which variables are state, what to unroll."""
+"""What the backends' compiled training loops share: which variables are state, what to unroll,
+the stateless step of the loops that carry the state themselves."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def batch_metric(metric: str | None, y: Any, y_pred: Any) -> Any:
 
 
 class CompiledStepsBase:
-    """One model's training steps, compiled once and reused: the parts both backends share."""
+    """One model's training steps, compiled once and reused: the parts every backend shares."""
 
     def __init__(self, model: keras.Model, metric: str | None):
         self._model = weakref.ref(model)  # cached per model: must not keep it alive
@@ -80,6 +81,21 @@ class CompiledStepsBase:
     @property
     def model(self) -> keras.Model:
         return self._model()
+
+    def _forward(self, trainable: list, non_trainable: list, states: list, optimizer_variables: list,
+                 x: Any, y: Any, training: bool) -> tuple[Any, Any, list, list]:
+        """One call of the model (and its loss, given y) with every variable, state included, mapped:
+        the stateless step of the JAX and PyTorch loops, which carry the state themselves."""
+        model = self.model
+        mapping = [*zip(model.trainable_variables, trainable), *zip(model.non_trainable_variables, non_trainable),
+                   *zip(self.states, states), *zip(model.optimizer.variables, optimizer_variables)]
+        loss = None
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            y_pred = model(x, training=training)
+            if y is not None:
+                loss = model.optimizer.scale_loss(model.compute_loss(x=x, y=y, y_pred=y_pred, training=training))
+        return (y_pred, loss, [scope.get_current_value(v) for v in model.non_trainable_variables],
+                [scope.get_current_value(v) for v in self.states])
 
     @contextmanager
     def unrolled(self) -> Iterator[None]:

@@ -19,7 +19,7 @@ import contextlib
 import math
 import weakref
 from contextlib import AbstractContextManager
-from typing import Any, Callable
+from typing import Callable
 
 import keras
 import numpy as np
@@ -101,20 +101,6 @@ class CompiledSteps(CompiledStepsBase):
                 outputs.append(y_pred)
         _assign(self.states, states)
         return keras.ops.convert_to_numpy(torch.stack(outputs))
-
-    def _forward(self, trainable: list, non_trainable: list, states: list, optimizer_variables: list,
-                 x: Any, y: Any, training: bool) -> tuple[Any, Any, list, list]:
-        """One call of the model (and its loss, given y) with every variable, state included, mapped."""
-        model = self.model
-        mapping = [*zip(model.trainable_variables, trainable), *zip(model.non_trainable_variables, non_trainable),
-                   *zip(self.states, states), *zip(model.optimizer.variables, optimizer_variables)]
-        loss = None
-        with keras.StatelessScope(state_mapping=mapping) as scope:
-            y_pred = model(x, training=training)
-            if y is not None:
-                loss = model.optimizer.scale_loss(model.compute_loss(x=x, y=y, y_pred=y_pred, training=training))
-        return (y_pred, loss, [scope.get_current_value(v) for v in model.non_trainable_variables],
-                [scope.get_current_value(v) for v in self.states])
 
 
 def _values(variables: list[keras.Variable]) -> list[torch.Tensor]:
