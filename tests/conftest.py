@@ -37,7 +37,6 @@ BACKEND = keras.backend.backend()
 TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
 """PyTorch is the one backend the test requirements do not install (requirements-torch.txt does)."""
 needs_torch = pytest.mark.skipif(not TORCH_INSTALLED, reason="PyTorch is not installed (requirements-torch.txt)")
-INSTALLED_BACKENDS = ("tensorflow", "jax", "torch") if TORCH_INSTALLED else ("tensorflow", "jax")
 
 
 def run_python(code_or_script, *argv, backend=BACKEND, env=None, timeout=1800):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_ARGS = ("-q", "-n", "2", "-m", "not extended")
-"""Two test processes, one per core; the extended checks (`-m extended`) left out."""
+"""Two test processes; the extended checks (`-m extended`) left out."""
 OUTCOMES = {0: "passed", 5: "no test selected (on JAX and PyTorch only the backend-sensitive tests run)"}
 """pytest's exit statuses that are not a failure."""
 SKIPPED = ("skipped: PyTorch is not installed (python3 -m pip install -r requirements-torch.txt "

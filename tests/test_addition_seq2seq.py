@@ -45,7 +45,7 @@ def test_a_tiny_run_prints_the_table_and_writes_the_figures(capsys, tmp_path):
 
 
 def test_the_plot_calls_its_accuracy_per_character(monkeypatch, capsys, tmp_path):
-    """Keras's accuracy (0.6 where exact_match is 0.04) counts characters; the plot must say so."""
+    """Keras's accuracy counts characters, far more than exact_match's answers; the plot must say so."""
     drawn = {}
 
     def draw(history, path, title):

@@ -19,7 +19,7 @@ import binary_addition
 from common import models, training
 from common.runtime import startup
 from common.runtime.run import seed_everything
-from conftest import INSTALLED_BACKENDS, ROOT, TORCH_INSTALLED, echo_source, extended, needs_torch, run_python
+from conftest import ROOT, echo_source, extended, needs_torch, run_python
 
 
 

@@ -56,6 +56,12 @@ def recurrent_steps(model: keras.Model) -> list[tuple[keras.layers.Layer, int]]:
     return found
 
 
+def assign(variables: list[keras.Variable], values: list) -> None:
+    """Write the values a stateless loop computed back into the model's variables."""
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
 def batch_metric(metric: str | None, y: Any, y_pred: Any) -> Any:
     """The fraction of right outputs in one batch: argmax matches, or thresholded bits; else 0."""
     if metric == "categorical":

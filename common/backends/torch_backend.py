@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from common.backends import STRATEGIES
-from common.backends.base import CompiledStepsBase, batch_metric
+from common.backends.base import CompiledStepsBase, assign, batch_metric
 from common.checks import MisuseError
 
 FIT_CARRIES_STATE = False
@@ -81,7 +81,7 @@ class CompiledSteps(CompiledStepsBase):
                 scores[i] = batch_metric(self.metric, y, y_pred.detach())
         for group, values in zip((model.trainable_variables, model.non_trainable_variables, self.states,
                                   model.optimizer.variables), (trainable, non_trainable, states, optimizer_variables)):
-            _assign(group, values)
+            assign(group, values)
         return losses.numpy(), scores.numpy()
 
     def predict(self, xs: np.ndarray, keep_state: np.ndarray) -> np.ndarray:
@@ -99,18 +99,13 @@ class CompiledSteps(CompiledStepsBase):
                 y_pred, _, _, states = self._forward(trainable, non_trainable, states, optimizer_variables,
                                                      x, None, training=False)
                 outputs.append(y_pred)
-        _assign(self.states, states)
+        assign(self.states, states)
         return keras.ops.convert_to_numpy(torch.stack(outputs))
 
 
 def _values(variables: list[keras.Variable]) -> list[torch.Tensor]:
     """Each variable's value as a tensor of the loop's own: the optimizer updates its tensors in place."""
     return [variable.value.detach().clone() for variable in variables]
-
-
-def _assign(variables: list[keras.Variable], values: list) -> None:
-    for variable, value in zip(variables, values):
-        variable.assign(value)
 
 
 def compiled_inference(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
