@@ -232,6 +232,8 @@ def test_a_call_hands_over_an_unchanged_epoch_once_and_stacks_changing_ones():
     xs, ys, batches = training._call_data(iter([(x.copy(), y.copy())] * 3), 3, 2, x, y)
     assert xs.shape == (3, 2, 2) and ys.shape == (3, 2, 1)
     assert batches.tolist() == [0, 1, 2] * 3
+    handed, _, _ = training._call_data(iter([(x, y)] * 3), 3, 2, x, y)  # a source that reuses its arrays
+    assert not np.shares_memory(handed, x), "on JAX the call may still read it while the next epoch is written"
     changed = [(x, y), (x.copy(), y.copy()), (x + 1, y)]  # the third epoch differs
     xs, ys, batches = training._call_data(iter(changed), 3, 2, x, y)
     assert batches.tolist() == list(range(9))
