@@ -1,5 +1,5 @@
 """Every backend: the JAX and PyTorch loops train as TensorFlow's `fit` does, state carried;
-models move between backends; distribution; backend refusal; a JAX or PyTorch run that needs no
+models, stateful ones included, move between backends; distribution; backend refusal; a JAX or PyTorch run that needs no
 TensorFlow; a run that imports none of the libraries of Keras's optional integrations.
 
 These tests run the TensorFlow side in this process and start the other backends in
@@ -16,10 +16,11 @@ import pytest
 
 import addition_mlp
 import binary_addition
+import echo_full
 from common import models, training
 from common.runtime import startup
 from common.runtime.run import seed_everything
-from conftest import ROOT, echo_source, extended, needs_torch, run_python
+from conftest import ROOT, echo_source, extended, needs_torch, run_python, run_script
 
 
 
@@ -160,6 +161,47 @@ def test_models_move_between_backends_and_a_run_elsewhere_needs_no_tensorflow(tm
         assert addition_mlp.main(["--load", str(saved[backend]), "--quiet"]) == 0
     assert not [str(warning.message) for warning in caught if "jit_compile" in str(warning.message)]
     assert np.max(np.abs(elsewhere["here"] - elsewhere["tensorflow"])) > 1e-3, "two different models, told apart"
+
+
+# On JAX or PyTorch: evaluate the TensorFlow-saved stateful echo model (argv[1]) with the script's
+# --load, its figures to argv[2]; train and save this backend's own (argv[3]); then each loaded model's
+# outputs for two calls in turn on the batch in argv[4], the state carried from the first to the
+# second, to argv[5].
+ECHO_ELSEWHERE = """
+import sys
+import numpy as np
+import echo_full, keras
+assert echo_full.main(["--load", sys.argv[1], "--eval-sequences", "3", "--quiet", "--json", sys.argv[2]]) == 0
+assert echo_full.main(["--epochs", "20", "--quiet", "--save", sys.argv[3]]) == 0
+x = np.load(sys.argv[4])
+outputs = {}
+for name, path in (("here", sys.argv[3]), ("tensorflow", sys.argv[1])):
+    model = keras.models.load_model(path)
+    outputs[name] = np.stack([keras.ops.convert_to_numpy(model(x, training=False)) for _ in range(2)])
+np.savez(sys.argv[5], **outputs)
+"""
+
+
+@pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile=True`:UserWarning")  # as above
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_a_stateful_model_moves_between_backends_its_state_carried_alike(tmp_path, backend):
+    saved = {name: tmp_path / f"{name}.keras" for name in ("tensorflow", backend)}
+    assert echo_full.main(["--epochs", "20", "--quiet", "--save", str(saved["tensorflow"])]) == 0
+    x = np.eye(100, dtype="float32")[np.random.default_rng(0).integers(0, 100, size=(echo_full.BATCH_SIZE, 5))]
+    np.save(tmp_path / "x.npy", x)
+    done = run_python(ECHO_ELSEWHERE, saved["tensorflow"], tmp_path / "elsewhere.json", saved[backend],
+                      tmp_path / "x.npy", tmp_path / "outputs.npz", backend=backend)
+    assert done.returncode == 0, done.stderr[-3000:]
+    on_tensorflow = run_script(echo_full, ["--load", saved["tensorflow"], "--eval-sequences", "3", "--quiet"],
+                               tmp_path, "here")
+    assert json.loads((tmp_path / "elsewhere.json").read_text())["metrics"] == on_tensorflow["metrics"]
+    outputs = np.load(tmp_path / "outputs.npz")
+    for name, path in saved.items():
+        model = keras.models.load_model(path)
+        assert any(getattr(layer, "stateful", False) for layer in model.layers)
+        expected = np.stack([keras.ops.convert_to_numpy(model(x, training=False)) for _ in range(2)])
+        assert np.max(np.abs(expected[1] - expected[0])) > 1e-4, "the second call starts from the first's state"
+        np.testing.assert_allclose(outputs["here" if name == backend else name], expected, rtol=1e-5, atol=1e-6)
 
 
 # No recurrent dropout (the serial default's): with it, two TensorFlow replicas' updates differ from one device's.

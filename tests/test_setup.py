@@ -1,9 +1,11 @@
 """The README's two set-up commands, `.ci/run` and `tests/run.py`: what a new user runs first."""
 
+import importlib.metadata
 import re
 import subprocess
 
 import pytest
+from packaging.requirements import Requirement
 
 import run as test_run  # tests/run.py
 from conftest import ROOT
@@ -21,6 +23,40 @@ def test_the_readme_has_two_commands_each_in_a_virtual_environment():
     assert len(commands) == 2, commands
     for command in commands:
         assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && python3 -m pip install "), command
+
+
+def test_the_test_command_installs_pytorch_apart_from_the_rest():
+    installs = re.findall(r"python3 -m pip install -q -r (\S+)", readme_commands()[1])
+    assert installs == ["requirements-test.txt", "requirements-torch.txt"]
+    assert "requirements-torch" not in (ROOT / "requirements-test.txt").read_text(), \
+        "PyTorch's index would be asked for every package"
+
+
+def torch_requirements() -> tuple[list[str], list[Requirement]]:
+    """requirements-torch.txt's pip options and its requirements."""
+    lines = [line.strip() for line in (ROOT / "requirements-torch.txt").read_text().splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    return ([line for line in lines if line.startswith("--")],
+            [Requirement(line) for line in lines if not line.startswith("--")])
+
+
+def test_pytorch_comes_as_its_cpu_build_from_pytorchs_index():
+    options, requirements = torch_requirements()
+    assert options == ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+    on_linux = [r for r in requirements if r.marker.evaluate({"sys_platform": "linux"})]
+    elsewhere = [r for r in requirements if r.marker.evaluate({"sys_platform": "darwin"})]
+    assert [str(r.specifier) for r in on_linux] == ["==2.13.0+cpu"], "the CPU build itself, never CUDA's"
+    assert [str(r.specifier) for r in elsewhere] == ["==2.13.0"]
+
+
+def test_the_installed_pytorch_is_the_one_pinned():
+    try:
+        installed = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("PyTorch is not installed here")
+    _, requirements = torch_requirements()
+    pinned = [r for r in requirements if r.marker.evaluate()]
+    assert len(pinned) == 1 and pinned[0].specifier.contains(installed, prereleases=True), (installed, pinned)
 
 
 def test_ci_runs_exactly_the_readmes_test_command():

@@ -36,9 +36,9 @@ NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 KEPT_OUT = {"jax": ("tensorflow",), "torch": ("tensorflow", "jax")}
 """The other backends' libraries a run keeps out: Keras imports them, where installed, only to seed
 TensorFlow and look for its types when saving, and for JAX's own checkpoint callback."""
-TORCH_INSTALL = ("python3 -m pip install -r requirements-torch.txt "
-                 "--extra-index-url https://download.pytorch.org/whl/cpu")
-"""The README's line: PyTorch's CPU build, which the suite's torch backend needs."""
+TORCH_INSTALL = "python3 -m pip install -r requirements-torch.txt"
+"""The README's line: PyTorch's CPU build (the file names PyTorch's index), which the suite's torch
+backend needs."""
 KERAS_EXTRAS = ("sklearn", "matplotlib", "IPython", "pandas")
 """What Keras imports at start-up, when installed, for integrations the suite never uses: its
 scikit-learn wrappers, image-gallery plots, notebook display and pandas inputs to `fit`."""
