@@ -26,9 +26,9 @@ from common.runtime.run import Run, summary_line  # noqa: E402
 
 # The tutorial's settings; each is a flag (python3 echo_partial.py --help shows them all).
 EPOCHS = 5000  # one fresh random sequence per epoch
-# One batch per sequence, one update each, as in the tutorial: the 21 windows of a 25-long sequence
-# (with another --length, --n-in or --mask, all of its windows, however many).
-BATCH_SIZE = 21
+# One batch per sequence, one update each, as in the tutorial: all of a sequence's windows (the 21
+# windows of 5 in a 25-long sequence; with another --length, --n-in or --mask, however many).
+BATCH_SIZE = echo_options.WHOLE_SEQUENCE
 UNITS = 150
 
 

@@ -79,7 +79,7 @@ def test_leaving_the_run_writes_nothing(tmp_path):
 def test_echo_partial_states_the_batch_size_its_run_uses():
     args = echo_options.parse("echo_partial.py", "d", [], "partial", echo_partial.EPOCHS, echo_partial.UNITS,
                               echo_partial.BATCH_SIZE)
-    assert args.batch_size == echo_partial.BATCH_SIZE == 21
+    assert args.batch_size == 21
     assert echo.EchoTask(args.length, args.values, args.n_in, args.n_out).samples_per_sequence == 21
     stateless = echo_options.parse("echo_partial.py", "d", ["--stateless"], "partial", echo_partial.EPOCHS,
                                    echo_partial.UNITS, echo_partial.BATCH_SIZE)
@@ -87,12 +87,16 @@ def test_echo_partial_states_the_batch_size_its_run_uses():
     longer = echo_options.parse("echo_partial.py", "d", ["--length", "30"], "partial", echo_partial.EPOCHS,
                                 echo_partial.UNITS, echo_partial.BATCH_SIZE)
     assert longer.batch_size == 26, "a whole sequence, whatever its number of windows"
+    fixed = echo_options.parse("echo_partial.py", "d", [], "partial", echo_partial.EPOCHS, echo_partial.UNITS, 3)
+    assert fixed.batch_size == 3, "the script's constant drives the run"
 
 
 def test_echo_partial_resets_before_every_batch_at_the_defaults():
     """A batch is a whole sequence: the stateful LSTMs never carry state between batches."""
     windows = echo.EchoTask(25, 100, 5, 2).samples_per_sequence
-    assert training.state_kept(5 * windows, echo_partial.BATCH_SIZE, windows).tolist() == [0.0] * 5
+    batch_size = echo_options.parse("echo_partial.py", "d", [], "partial", echo_partial.EPOCHS, echo_partial.UNITS,
+                                    echo_partial.BATCH_SIZE).batch_size
+    assert training.state_kept(5 * windows, batch_size, windows).tolist() == [0.0] * 5
     assert training.state_kept(2 * windows, echo_full.BATCH_SIZE, windows).tolist() == [0, 1, 1] * 2, \
         "the control: echo_full's three batches per sequence carry it"
 

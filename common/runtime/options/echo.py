@@ -10,15 +10,16 @@ from common.checks import MisuseError
 from common.runtime import cli, resources
 
 KINDS = ("full", "partial")
+WHOLE_SEQUENCE = "whole sequence"
+"""A script's batch size meaning all of a sequence's windows, however many `--length`, `--n-in`
+and `--mask` make: one update per sequence."""
 
 
 def parse(script: str, description: str, argv: list[str] | None, kind: str, epochs: int, units: int,
-          batch_size: int) -> argparse.Namespace:
+          batch_size: int | str) -> argparse.Namespace:
     """The echo script's settings, the tutorial's as defaults; misuse ends the run with one line.
 
-    `batch_size` is the tutorial's, at its 25-long sequences framed into 21 windows of 5. The
-    encoder-decoder's ("partial") is all of a sequence's windows, one update per sequence, so it
-    stays a whole sequence when `--length`, `--n-in` or `--mask` change their number. The returned
+    `batch_size` is the tutorial's: a number of windows, or `WHOLE_SEQUENCE`. The returned
     `batch_size` is the one the run uses, resolved from `--batch-size`, `--stateless` and the
     tutorial's.
     """
@@ -39,10 +40,10 @@ def parse(script: str, description: str, argv: list[str] | None, kind: str, epoc
                       help="pad and mask the incomplete first windows instead of dropping them")
     task.add_argument("--stateless", action="store_true",
                       help="stateless LSTM, batch 1 unless --batch-size: the tutorial's 'ignore state' extension")
-    whole = ", all the windows of a sequence, as many as --length, --n-in and --mask make" \
-        if kind == "partial" else ""
+    default = "all the windows of a sequence, as many as --length, --n-in and --mask make" \
+        if batch_size == WHOLE_SEQUENCE else batch_size
     task.add_argument("--batch-size", type=cli.positive_int, default=None,
-                      help=f"batch size; must divide the windows per sequence (default: {batch_size}{whole}; "
+                      help=f"batch size; must divide the windows per sequence (default: {default}; "
                            "1 with --stateless)")
     task.add_argument("--units", type=cli.positive_int, default=units, help="LSTM units per layer")
     task.add_argument("--eval-sequences", type=cli.positive_int, default=100,
@@ -53,17 +54,17 @@ def parse(script: str, description: str, argv: list[str] | None, kind: str, epoc
                              args.encoding, args.mask)
     except ValueError as error:
         parser.error(str(error))
-    args.memory = resources.require_fits(
-        memory_need(task, args.batch_size or 1, args.units, args.epochs, args.eval_sequences),
-        "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
     samples = task.samples_per_sequence
     if args.batch_size is None:
-        args.batch_size = 1 if args.stateless else samples if kind == "partial" else batch_size
+        args.batch_size = 1 if args.stateless else samples if batch_size == WHOLE_SEQUENCE else batch_size
     if samples % args.batch_size:
         small = [d for d in range(1, math.isqrt(samples) + 1) if samples % d == 0]
         divisors = sorted(set(small + [samples // d for d in small]))
         parser.error(f"batch size {args.batch_size} must divide the {samples} windows per sequence "
                      f"(allowed: {', '.join(map(str, divisors))}); choose --batch-size")
+    args.memory = resources.require_fits(
+        memory_need(task, args.batch_size, args.units, args.epochs, args.eval_sequences),
+        "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
     return args
 
 
