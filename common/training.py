@@ -100,7 +100,7 @@ def tutorial_loop(
     started = time.perf_counter()
     require_positive_int("epochs", epochs)
     backend = backends.current()
-    if stateful_variables(model) and not backend.FIT_CARRIES_STATE:
+    if stateful_variables(model) and backend.FIT_REFUSAL is not None:
         raise MisuseError(f"--loop plain is not available for stateful models on {keras.backend.backend()}: "
                           f"{backend.FIT_REFUSAL} (use --loop fast)")
     history = History()

@@ -46,7 +46,7 @@ def test_stateful_fast_loop_equals_fit_per_sequence_with_resets():
 def test_skipping_the_resets_would_be_detected():
     skipped, reset = _stateful_model(3), _stateful_model(3)
     training.train(skipped, echo_source(7, sequences=2), 2, 5, reset_after=20, progress=False)
-    if backends.current().FIT_CARRIES_STATE:
+    if backends.current().FIT_REFUSAL is None:
         training.tutorial_loop(reset, echo_source(7, sequences=2), 2, 5, reset_after=10)
     else:
         training.train(reset, echo_source(7, sequences=2), 2, 5, reset_after=10, progress=False)
@@ -65,7 +65,7 @@ def test_predict_carries_the_state_as_eager_stateful_calls_do():
 
 
 @also_on_jax
-@pytest.mark.skipif(backends.current().FIT_CARRIES_STATE, reason="the plain loop works where fit carries state")
+@pytest.mark.skipif(backends.current().FIT_REFUSAL is None, reason="the plain loop works where fit carries state")
 def test_plain_loop_refuses_stateful_models_where_fit_drops_the_state():
     with pytest.raises(ValueError, match="--loop plain is not available for stateful models"):
         training.tutorial_loop(_stateful_model(1), echo_source(1), 1, 5, reset_after=10)
@@ -76,7 +76,7 @@ def test_plain_loop_refuses_stateful_models_where_fit_drops_the_state():
 def test_on_torch_kerass_fit_still_fails_on_a_stateful_lstm_which_is_why_the_plain_loop_is_refused():
     """Keras's LSTM on PyTorch saves the state tensor for the backward pass, then writes the new
     state into that same tensor. Once an installed Keras no longer fails here, the plain loop can
-    be allowed on PyTorch (`FIT_CARRIES_STATE`, common/backends/torch_backend.py)."""
+    be allowed on PyTorch (`FIT_REFUSAL`, common/backends/torch_backend.py)."""
     model = _stateful_model(1)
     x, y = echo_source(1)()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):

@@ -6,8 +6,8 @@ Each supported backend has one module here with the same names:
 - `CompiledSteps(model, metric)`: many training (or prediction) steps in one compiled call;
 - `compiled_inference(model)`: one compiled forward pass for repeated evaluation;
 - `distribution(name)`: the context that builds and trains a model over several devices;
-- `FIT_CARRIES_STATE`: whether Keras's own `fit` trains a stateful layer, its state carried between
-  batches; where it does not, `FIT_REFUSAL` says why;
+- `FIT_REFUSAL`: None where Keras's own `fit` trains a stateful layer, its state carried between
+  batches; elsewhere why it does not, for the plain loop's refusal;
 - `INPUT_FIRST_ABOVE`: the sequence length above which the memory demo uses `models.InputFirstLSTM`
   instead of Keras's LSTM.
 

@@ -24,7 +24,6 @@ from common.backends import STRATEGIES
 from common.backends.base import CompiledStepsBase, assign, batch_metric
 from common.checks import MisuseError
 
-FIT_CARRIES_STATE = False
 FIT_REFUSAL = "Keras's fit there does not carry the LSTM state between batches"
 INPUT_FIRST_ABOVE = 0
 """The memory demo's input-first LSTM at every length: faster on JAX at each long lag timed

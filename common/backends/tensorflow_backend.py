@@ -14,7 +14,7 @@ from common.backends import STRATEGIES
 from common.backends.base import STEP_BY_STEP_ABOVE, CompiledStepsBase, batch_metric
 from common.checks import MisuseError
 
-FIT_CARRIES_STATE = True
+FIT_REFUSAL = None
 INPUT_FIRST_ABOVE = STEP_BY_STEP_ABOVE
 """Where training steps are called one by one: inside the graph loop of training steps, at lag 100,
 it trained slower than Keras's LSTM (docs/speed.md)."""

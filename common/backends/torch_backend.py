@@ -29,10 +29,8 @@ from common.backends import STRATEGIES
 from common.backends.base import CompiledStepsBase, assign, batch_metric
 from common.checks import MisuseError
 
-FIT_CARRIES_STATE = False
-"""Keras's own `fit` would carry the state here (it runs eagerly), but fails on the first update
-of a stateful LSTM: see the module's docstring."""
 FIT_REFUSAL = "Keras's fit there fails on the first update of a stateful LSTM"
+"""Keras's own `fit` would carry the state here (it runs eagerly), but fails: see the module's docstring."""
 INPUT_FIRST_ABOVE = math.inf
 """Never: Keras's LSTM on PyTorch already computes the input products before its loop, and the
 memory demo's layer was no faster there (docs/speed.md)."""
