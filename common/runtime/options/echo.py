@@ -57,14 +57,14 @@ def parse(script: str, description: str, argv: list[str] | None, kind: str, epoc
     samples = task.samples_per_sequence
     if args.batch_size is None:
         args.batch_size = 1 if args.stateless else samples if batch_size == WHOLE_SEQUENCE else batch_size
+    args.memory = resources.require_fits(
+        memory_need(task, args.batch_size, args.units, args.epochs, args.eval_sequences),
+        "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
     if samples % args.batch_size:
         small = [d for d in range(1, math.isqrt(samples) + 1) if samples % d == 0]
         divisors = sorted(set(small + [samples // d for d in small]))
         parser.error(f"batch size {args.batch_size} must divide the {samples} windows per sequence "
                      f"(allowed: {', '.join(map(str, divisors))}); choose --batch-size")
-    args.memory = resources.require_fits(
-        memory_need(task, args.batch_size, args.units, args.epochs, args.eval_sequences),
-        "--length, --values, --n-in, --units, --batch-size and --eval-sequences")
     return args
 
 
