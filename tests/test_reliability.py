@@ -212,18 +212,22 @@ def test_a_run_whose_signal_python_dropped_still_stops_and_leaves_no_output(wher
     assert files_under(tmp_path) == set()
 
 
-def test_a_signal_some_code_caught_and_dropped_still_leaves_no_output(tmp_path, monkeypatch):
-    """Code that catches every exception can drop the signal: no output is written after one."""
-    train = training.train
+@pytest.mark.parametrize("owner, name", [(training, "train"), (outputs, "_stage_all")],
+                         ids=["after training", "once the outputs are staged"])
+def test_a_signal_some_code_caught_and_dropped_still_leaves_no_output(owner, name, tmp_path, monkeypatch):
+    """Code that catches every exception can drop the signal: no output is written after one, even
+    when it was dropped too late for the run to be stopped before its outputs are put in place."""
+    original = getattr(owner, name)
 
-    def train_dropping_a_signal(*args, **kwargs):
+    def then_dropping_a_signal(*args, **kwargs):
+        result = original(*args, **kwargs)
         try:
             signal.raise_signal(signal.SIGTERM)
         except BaseException:  # noqa: BLE001 (what careless library code does)
             pass
-        return train(*args, **kwargs)
+        return result
 
-    monkeypatch.setattr(training, "train", train_dropping_a_signal)
+    monkeypatch.setattr(owner, name, then_dropping_a_signal)
     code, _, _ = run(addition_mlp, [*TINY[addition_mlp], "--quiet", *output_flags(tmp_path)])
     assert code == 143
     assert files_under(tmp_path) == set()

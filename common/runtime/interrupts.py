@@ -12,7 +12,7 @@ unwinds through its clean-up. That alone can lose a signal or leave it waiting, 
   main thread again, to be raised at its next bytecode; anything else goes to the previous hook.
 - Code that catches every exception, or C code that clears it, drops it with no trace: while the
   run goes on after a signal was raised, the watcher raises it again every `RAISE_AGAIN_AFTER`
-  seconds, outputs are put in place only if no signal was recorded (`raise_if_received`), and a
+  seconds, outputs are put in place only if no signal was recorded (`received`), and a
   run that returns after one still stops with it.
 - Inside `held()` (outputs being created or renamed) the handler only records it; the block
   raises it when done, so that a result is never half in place.
@@ -80,6 +80,11 @@ def _handle(signum: int, frame: object) -> None:
         return
     _state.raised_at = time.monotonic()
     raise Interrupted(_state.received)
+
+
+def received() -> int | None:
+    """The signal recorded in this block, if any, raised or not."""
+    return _state.received
 
 
 def raise_if_received() -> None:

@@ -54,8 +54,12 @@ class _Staging:
         return Path(name)
 
     def move_into_place(self) -> None:
-        """Rename every staged file to its target; a signal meanwhile is delivered after the last."""
-        with interrupts.held():
+        """Rename every staged file to its target, unless a signal was recorded (one some code caught
+        and dropped included): nothing goes in place then. One that arrives meanwhile is raised
+        after the last rename."""
+        with interrupts.held():  # raises a recorded signal when done
+            if interrupts.received() is not None:
+                return
             for temporary, target in self.moves:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temporary, target)
@@ -121,7 +125,6 @@ def write_outputs(args: Any, script: str, config: dict[str, Any], train_seconds:
     try:
         with interrupts.discarded_if_stopped(staging.discard):
             _stage_all(staging, args, script, config, train_seconds, metrics, history, model, pictures)
-            interrupts.raise_if_received()  # a signal some code caught and dropped: nothing goes in place
             staging.move_into_place()
     finally:
         with interrupts.held():  # a signal raised again meanwhile waits until every file is gone
