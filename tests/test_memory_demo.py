@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import memory_demo
-from common import backends, memory, models, training
+from common import memory, models, training
 from common.runtime.options import memory_demo as memory_options
 from common.runtime.run import seed_everything
 from conftest import BACKEND, also_on_jax, extended, refused, reproduction, run_script
@@ -439,16 +439,20 @@ def test_a_stateful_input_first_lstm_carries_its_state_as_keras_lstm_does():
     np.testing.assert_array_equal(_numpy(first.states), _numpy(plain.states))
 
 
+LAYER_AT = {  # backend: the LSTM of the long-lag model at lag 300, and of the 4-step full-BPTT model
+    "tensorflow": (models.InputFirstLSTM, keras.layers.LSTM),  # above 150 steps only
+    "jax": (models.InputFirstLSTM, models.InputFirstLSTM),  # at every length
+    "torch": (keras.layers.LSTM, keras.layers.LSTM),  # never: Keras's own already hoists the input product
+}
+
+
 @also_on_jax
 def test_the_long_sequence_models_use_input_first_lstm_and_the_tutorials_keeps_keras_lstm():
-    above = backends.current().INPUT_FIRST_ABOVE
     long = memory.lstm_of(models.memory_full_bptt(301, 5, long_lag=True, shortcut=3))
-    if above < 301:
-        assert type(long) is models.InputFirstLSTM and long.one_hot_inputs, "the memory demo's inputs are one-hot"
-    else:
-        assert type(long) is keras.layers.LSTM
-    short = type(memory.lstm_of(models.memory_full_bptt(4, 5)))
-    assert short is (models.InputFirstLSTM if above < 4 else keras.layers.LSTM)
+    short = memory.lstm_of(models.memory_full_bptt(4, 5))
+    assert (type(long), type(short)) == LAYER_AT[BACKEND]
+    if type(long) is models.InputFirstLSTM:
+        assert long.one_hot_inputs, "the memory demo's inputs are one-hot"
     assert type(memory.lstm_of(models.memory_stateful())) is keras.layers.LSTM
 
 
@@ -462,8 +466,7 @@ def test_the_fast_loop_trains_the_long_lag_model_as_the_tutorials_loop_does():
     for loop in ("fast", "plain"):
         seed_everything(6)
         model = models.memory_full_bptt(task.steps, task.width, units=8, long_lag=True, shortcut=4)
-        assert type(memory.lstm_of(model)) is (models.InputFirstLSTM if backends.current().INPUT_FIRST_ABOVE < task.steps
-                                               else keras.layers.LSTM)
+        assert type(memory.lstm_of(model)) is LAYER_AT[BACKEND][0]
         history = training.train(model, lambda: (x.copy(), y.copy()), 4, 1, progress=False, loop=loop)
         trained.append((history.loss, model.get_weights()))
     np.testing.assert_allclose(trained[0][0], trained[1][0], rtol=1e-5)
