@@ -7,7 +7,7 @@ the claim, and the median training time. Runs one training at a time.
     python3 benchmarks/reproduce.py                 # 5 seeds, every row (long: see docs/speed.md)
     python3 benchmarks/reproduce.py --quick         # 1 seed, short schedules: a smoke check
     python3 benchmarks/reproduce.py --seeds 6-10    # fresh seeds, for settings chosen on 1-5
-    python3 benchmarks/reproduce.py --backend torch # the same rows on PyTorch, in a table of their own
+    python3 benchmarks/reproduce.py --backend torch --only echo_full   # on PyTorch, in a table of its own
 """
 
 from __future__ import annotations
@@ -256,12 +256,14 @@ def main() -> int:
                              "of the same command instead of training again; the report says so")
     parser.add_argument("--backend", choices=sorted(set(BACKEND_NAMES) - {"tensorflow"}),
                         help="run the rows on this Keras backend instead of their own; they go to a "
-                             "table of their own, beside the main table's count")
+                             "table of their own, beside the main table's count, and every other row and "
+                             "table of --output is kept (as with --update)")
     args = parser.parse_args()
     seeds = [1] if args.quick else args.seeds
     if args.backend and (args.recorded or args.plots):
         parser.error("--backend trains every row it runs and keeps the main table's plots: "
                      "leave out --recorded and --plots")
+    args.update = args.update or args.backend is not None  # its table sits beside the main one
 
     lines: list[str] = []
     started = time.time()

@@ -39,7 +39,8 @@ def main(argv: list[str]) -> int:
         statuses[backend] = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=root,
                                            env=dict(os.environ, KERAS_BACKEND=backend)).returncode
     for backend, status in statuses.items():
-        outcome = f"skipped: PyTorch is not installed ({TORCH_INSTALL})" if status is None else OUTCOMES.get(status, f"FAILED (pytest exit status {status})")
+        failed = f"FAILED (pytest exit status {status})"
+        outcome = f"skipped: PyTorch is not installed ({TORCH_INSTALL})" if status is None else OUTCOMES.get(status, failed)
         print(f"== {backend}: {outcome}")
     return 0 if all(status is None or status in OUTCOMES for status in statuses.values()) else 1
 

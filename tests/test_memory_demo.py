@@ -439,7 +439,7 @@ def test_a_stateful_input_first_lstm_carries_its_state_as_keras_lstm_does():
     np.testing.assert_array_equal(_numpy(first.states), _numpy(plain.states))
 
 
-LAYER_AT = {  # backend: the LSTM of the long-lag model at lag 300, and of the 4-step full-BPTT model
+LAYER_AT = {  # backend: the LSTM of a long-lag model above 150 steps, and of the 4-step full-BPTT model
     "tensorflow": (models.InputFirstLSTM, keras.layers.LSTM),  # above 150 steps only
     "jax": (models.InputFirstLSTM, models.InputFirstLSTM),  # at every length
     "torch": (keras.layers.LSTM, keras.layers.LSTM),  # never: Keras's own already hoists the input product
