@@ -7,7 +7,7 @@ import pytest
 import addition_mapping
 from common.runtime import cli
 from common.checks import require_int
-from conftest import ROOT, also_on_jax, extended, run_python
+from conftest import BACKEND, ROOT, also_on_jax, extended, run_python
 
 
 def _misuse(argv, capsys):
@@ -88,7 +88,8 @@ def test_shared_outputs_are_written(tmp_path, capsys):
         argv += [f"--{option}", str(path)]
     assert addition_mapping.main(argv) == 0
     document = json.loads(paths["json"].read_text())
-    assert set(document) == {"script", "config", "train_seconds", "metrics"}
+    assert set(document) == {"script", "backend", "config", "train_seconds", "metrics"}
+    assert document["backend"] == BACKEND
     assert set(document["metrics"]) == {"rmse", "exact_match", "epochs_run", "final_loss"}
     assert document["config"]["epochs"] == 2
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"

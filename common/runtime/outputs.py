@@ -76,7 +76,9 @@ def _stage_json(staging: _Staging, path: Path, script: str, config: dict[str, An
                 metrics: dict[str, Any]) -> None:
     if not metrics:
         raise MisuseError("metrics must not be empty")
-    document = {"script": script, "config": config, "train_seconds": train_seconds, "metrics": metrics}
+    # The backend too: the same seed draws other initial weights on each, so other figures.
+    document = {"script": script, "backend": keras.backend.backend(), "config": config,
+                "train_seconds": train_seconds, "metrics": metrics}
     staging.file(path).write_text(json.dumps(document, indent=2, default=str) + "\n")
 
 
